@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Counts the test results of one `bazel test` run.
+
+Usage: count_results.py --log LOG [--testlogs DIR] [--bazel-status N]
+
+LOG is the console output of that run. Its closing summary names every test
+target of the run with a status ("//pkg:t   PASSED in 0.1s", "FAILED TO
+BUILD", "NO STATUS", ...); only those targets are counted, so stale results
+of earlier runs in bazel-testlogs/ are ignored.
+
+For each target, the test.xml files under bazel-testlogs/<pkg>/<name>/ are
+read and each <testcase> counts once: failed if it has a <failure> or
+<error> child, skipped if GoogleTest marked it skipped/not run, else passed.
+(Bazel writes a one-testcase test.xml for tests that write none, e.g.
+sh_test.) A target that failed without a failing testcase in its XML
+(failed to build, no status, timeout, crash, sanitizer report at exit) counts
+as one failure. If Bazel exited non-zero yet nothing failed (e.g. a
+non-test target did not build, or no test targets), that counts as one
+failure too.
+
+The last line printed is "N passed, N failed" (", N skipped" when N > 0).
+Exit status: 0 when nothing failed, 1 otherwise.
+"""
+
+import argparse
+import glob
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# "//pkg:name   (cached) PASSED in 0.1s", "@repo//pkg:name   FAILED TO BUILD", ...
+SUMMARY = re.compile(
+    r"^(?P<label>(?:@[\w.~+-]*)?//[^\s:]*:\S+)\s+(?:\(cached\)\s+)?"
+    r"(?P<status>[A-Z][A-Z_ ]*[A-Z])(?:\s+in\s+\S+)?\s*$")
+OK_STATUSES = {"PASSED", "FLAKY"}  # FLAKY: passed on a retry
+
+
+def summary_statuses(log_text):
+    """Returns {label: status} from the summary that follows 'Elapsed time'."""
+    lines = [ANSI.sub("", l).rstrip("\r") for l in log_text.splitlines()]
+    # The summary comes after Bazel's last "INFO: Elapsed time" line; test
+    # logs printed by --test_output=errors come before it.
+    start = 0
+    for i, line in enumerate(lines):
+        if line.startswith("INFO: Elapsed time:"):
+            start = i + 1
+    statuses = {}
+    for line in lines[start:]:
+        m = SUMMARY.match(line)
+        if m:
+            statuses[m.group("label")] = m.group("status")
+    return statuses
+
+
+def testlog_dir(testlogs, label):
+    repo, _, rest = label.partition("//")
+    pkg, _, name = rest.partition(":")
+    parts = [testlogs]
+    if repo:
+        parts += ["external", repo.lstrip("@")]
+    return os.path.join(*parts, pkg, name)
+
+
+def xml_files(directory):
+    top = os.path.join(directory, "test.xml")
+    if os.path.isfile(top):
+        return [top]
+    # Sharded (shard_1_of_N/) or repeated (run_1_of_N/) tests.
+    return sorted(glob.glob(os.path.join(directory, "*", "test.xml")) +
+                  glob.glob(os.path.join(directory, "*", "*", "test.xml")))
+
+
+def count_xml(path):
+    """Returns (passed, failed, skipped) for one JUnit/GoogleTest XML file."""
+    passed = failed = skipped = 0
+    root = ET.parse(path).getroot()
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        elif (case.find("skipped") is not None
+              or case.get("status") == "notrun"
+              or case.get("result") in ("skipped", "suppressed")):
+            skipped += 1
+        else:
+            passed += 1
+    return passed, failed, skipped
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--testlogs", default="bazel-testlogs")
+    ap.add_argument("--bazel-status", type=int, default=0)
+    args = ap.parse_args()
+
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        statuses = summary_statuses(f.read())
+
+    passed = failed = skipped = 0
+    for label, status in sorted(statuses.items()):
+        p = f = s = 0
+        # FAILED TO BUILD / NO STATUS: the test did not run in this
+        # invocation, so any XML on disk is stale.
+        ran = status not in ("FAILED TO BUILD", "NO STATUS")
+        files = xml_files(testlog_dir(args.testlogs, label)) if ran else []
+        for path in files:
+            try:
+                dp, df, ds = count_xml(path)
+            except (ET.ParseError, OSError) as e:
+                print(f"count_results: {label}: unreadable {path}: {e}")
+                continue
+            p, f, s = p + dp, f + df, s + ds
+        if status not in OK_STATUSES and f == 0:
+            f = 1  # failed, but no failing testcase to show for it
+        print(f"count_results: {label}: {status}: {p} passed, {f} failed"
+              + (f", {s} skipped" if s else ""))
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+
+    if args.bazel_status != 0 and failed == 0:
+        print(f"count_results: bazel exited with status {args.bazel_status} "
+              "although no test failed (build error or no tests); counting 1 failure")
+        failed = 1
+    if not statuses:
+        print("count_results: no test summary found in " + args.log)
+
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed or args.bazel_status != 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything needed to build and test this project on a fresh
+# Debian 12 (bookworm) machine. Run as root. Idempotent: when every package
+# is already installed it only checks and exits (no apt-get update).
+#
+#   bash tools/setup.sh
+set -euo pipefail
+
+# Debian packages, and why:
+packages=(
+  bazel-bootstrap     # Bazel 4.2.3 (WORKSPACE mode); pulls in build-essential, a JDK
+  g++                 # C++20 compiler (GCC 12); explicit, not only via bazel-bootstrap
+  libboost1.81-dev    # Boost.Hana + Boost.PFR headers   -> //third_party:boost
+  libgtest-dev        # GoogleTest static libs + headers -> //third_party:gtest*
+  libgmock-dev        # GoogleMock (separate package in bookworm)
+  libbenchmark-dev    # Google Benchmark                 -> //third_party:benchmark*
+  python3             # tools/count_results.py (stdlib only)
+  procps              # ps/pkill, used by tests that start daemons
+  util-linux          # setsid, flock, ...
+)
+
+say() { printf 'setup.sh: %s\n' "$*"; }
+die() { printf 'setup.sh: error: %s\n' "$*" >&2; exit 1; }
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  die "needs a Debian-based system with dpkg and apt-get (Debian 12 expected)."
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  say "all ${#packages[@]} required packages are installed."
+else
+  [[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]}; re-run as root (e.g. sudo bash tools/setup.sh)."
+  say "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  say "apt-get update"
+  apt-get update -q
+  say "apt-get install"
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Sanity: tools on PATH.
+for tool in bazel g++ python3; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installation."
+done
+say "ready: bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), $(g++ --version | head -n1)"
