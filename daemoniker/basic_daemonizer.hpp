@@ -1,0 +1,184 @@
+// daemoniker/basic_daemonizer.hpp — the spec's `Daemonizer`, composed of four policies.
+//
+//     daemoniker::daemonizer ctx;
+//     if (ctx.is_setup()) {
+//       // runs once, in the original process, before daemonization
+//     }
+//     auto [is_parent, port, name] = ctx("app.pid", {.chdir = "/"}, port, name);
+//     if (is_parent) {
+//       // runs once, in the invoking process, after the daemon confirmed startup;
+//       // port and name are value-initialized here (the spec's None)
+//     }
+//     // when ctx is destroyed in the invoking process it ends with _exit(0) (or _exit(2) when
+//     // the scope is left by an exception); in the daemon nothing happens and it continues.
+//
+// The template only sequences the policies; every system call lives in a .cc file behind one
+// seam (daemoniker/detail/sys.hpp).
+#pragma once
+
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "daemoniker/detail/policy_checks.hpp"
+#include "daemoniker/fwd.hpp"
+#include "daemoniker/options.hpp"
+#include "daemoniker/plan.hpp"
+#include "daemoniker/policy/fd.hpp"
+#include "daemoniker/policy/handoff.hpp"
+#include "daemoniker/policy/pid.hpp"
+#include "daemoniker/policy/redirect.hpp"
+
+// The static_assert message must be a literal; it is used twice below.
+#define DAEMONIKER_NO_PRESERVED_OPTIONS                                                       \
+  "daemoniker: a daemoniker::options value cannot be preserved as an argument; pass the " \
+  "options right after the pid file, once"
+
+namespace daemoniker {
+
+namespace detail {
+// Fixed steps that are not policies (daemoniker/src/steps.cc). All async-signal-safe.
+step_status reset_signals(const plan&) noexcept;
+step_status apply_umask(const plan&) noexcept;
+step_status change_directory(const plan&) noexcept;
+
+/// Prints "<program>: cannot daemonize: <description>" to stderr and _exits: with 2 for
+/// step::options, 1 otherwise. Only ever called in the invoking process.
+[[noreturn]] void fail_invoker(const step_status& status, const plan& p) noexcept;
+/// Ends the invoking process after the daemon confirmed: flushes stdio, _exit(0), or _exit(2)
+/// with a message when `by_exception`.
+[[noreturn]] void leave_invoker(bool by_exception) noexcept;
+
+template <class T>
+inline constexpr bool is_options_v = std::is_same_v<std::remove_cvref_t<T>, options>;
+
+/// Runs the steps in order and stops at the first failure.
+template <class... Step>
+step_status run_in_order(const plan& p, Step&&... step) noexcept {
+  step_status status;
+  (void)((status = step(p), status.ok()) && ...);
+  return status;
+}
+}  // namespace detail
+
+template <class PidPolicy, class RedirectPolicy, class FdPolicy, class HandoffPolicy>
+class basic_daemonizer {
+  static_assert(detail::check_pid_policy<PidPolicy>());
+  static_assert(detail::check_redirect_policy<RedirectPolicy>());
+  static_assert(detail::check_fd_policy<FdPolicy>());
+  static_assert(detail::check_handoff_policy<HandoffPolicy>());
+
+ public:
+  using pid_policy_type = PidPolicy;
+  using redirect_policy_type = RedirectPolicy;
+  using fd_policy_type = FdPolicy;
+  using handoff_policy_type = HandoffPolicy;
+
+  basic_daemonizer() = default;
+  /// Uses these policy objects (for policies that carry configuration).
+  explicit basic_daemonizer(PidPolicy pid, RedirectPolicy redirect = {}, FdPolicy fd = {},
+                            HandoffPolicy handoff = {})
+      : pid_(std::move(pid)), redirect_(std::move(redirect)), fd_(std::move(fd)),
+        handoff_(std::move(handoff)) {}
+
+  // A scope guard: it decides how the invoking process ends, so it is neither copied nor moved.
+  basic_daemonizer(const basic_daemonizer&) = delete;
+  basic_daemonizer& operator=(const basic_daemonizer&) = delete;
+
+  /// In the invoking process, after the daemon confirmed: ends the process with _exit(0), or
+  /// _exit(2) after a message when the scope is left by an exception (static destructors and
+  /// atexit handlers belong to the daemon and never run twice). Elsewhere: nothing.
+  ~basic_daemonizer() {
+    if (invoker_) detail::leave_invoker(std::uncaught_exceptions() > exceptions_);
+  }
+
+  /// True in the process that set up daemonization: always on POSIX; false in the process that
+  /// a re-launching handoff (Windows) started, where the setup code must not run again.
+  [[nodiscard]] bool is_setup() const noexcept { return handoff_.is_setup(); }
+
+  /// Daemonizes with default options. Returns (is_parent, args...): in the invoking process
+  /// (true, value-initialized args...) once the daemon confirmed startup; in the daemon
+  /// (false, args...). On failure the invoking process prints why and exits non-zero.
+  template <class First, class... Rest>
+    requires(!detail::is_options_v<First>)
+  std::tuple<bool, std::decay_t<First>, std::decay_t<Rest>...> operator()(
+      const std::filesystem::path& pid_file, First&& first, Rest&&... rest) {
+    return (*this)(pid_file, options{}, std::forward<First>(first), std::forward<Rest>(rest)...);
+  }
+  std::tuple<bool> operator()(const std::filesystem::path& pid_file) {
+    return (*this)(pid_file, options{});
+  }
+
+  /// As above, with options.
+  template <class... Args>
+  std::tuple<bool, std::decay_t<Args>...> operator()(const std::filesystem::path& pid_file,
+                                                     const options& opts, Args&&... args) {
+    static_assert(!(detail::is_options_v<Args> || ...), DAEMONIKER_NO_PRESERVED_OPTIONS);
+    static_assert((std::is_default_constructible_v<std::decay_t<Args>> && ...),
+                  "daemoniker: in the invoking process the Daemonizer returns value-initialized "
+                  "args (the spec's None), so every preserved type must be default-constructible; "
+                  "wrap it in std::optional, or use daemonize(), which never returns there");
+    if (launch(pid_file, opts) == role::invoker) {
+      invoker_ = true;
+      return {true, std::decay_t<Args>{}...};
+    }
+    return {false, std::forward<Args>(args)...};
+  }
+
+  /// The spec's daemonize(): returns (args...) in the daemon only; the invoking process exits
+  /// 0 once the daemon confirmed startup, non-zero with a message otherwise.
+  template <class... Args>
+  std::tuple<std::decay_t<Args>...> daemonize(const std::filesystem::path& pid_file,
+                                              const options& opts, Args&&... args) {
+    static_assert(!(detail::is_options_v<Args> || ...), DAEMONIKER_NO_PRESERVED_OPTIONS);
+    if (launch(pid_file, opts) == role::invoker) detail::leave_invoker(false);
+    return {std::forward<Args>(args)...};
+  }
+
+  PidPolicy& pid_policy() noexcept { return pid_; }
+  RedirectPolicy& redirect_policy() noexcept { return redirect_; }
+  FdPolicy& fd_policy() noexcept { return fd_; }
+  HandoffPolicy& handoff_policy() noexcept { return handoff_; }
+
+ private:
+  // The sequence. daemon(7) order: sweep fds, reset signals, fork, setsid, fork, umask, chdir,
+  // stdio, pid file, confirm. The sweep and the signal reset run in the first child rather
+  // than in the invoking process, so that the invoking process keeps its fds and handlers for
+  // the Daemonizer's parent branch; the daemon sees the same result.
+  role launch(const std::filesystem::path& pid_file, const options& opts) {
+    plan p;
+    if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
+    if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
+
+    auto detach = [this](const plan& pl) noexcept {
+      return detail::run_in_order(
+          pl, [this](const plan& q) noexcept { return fd_.sweep(q); }, detail::reset_signals);
+    };
+    auto settle = [this](const plan& pl) noexcept {
+      return detail::run_in_order(
+          pl, detail::apply_umask, detail::change_directory,
+          [this](const plan& q) noexcept { return redirect_.redirect(q); },
+          [this](const plan& q) noexcept { return pid_.acquire(q); });
+    };
+    auto abandon = [this](const plan& pl) noexcept { pid_.abandon(pl); };
+    auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
+
+    const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim});
+    if (r == role::daemon) pid_.hold(p);
+    return r;
+  }
+
+  [[no_unique_address]] PidPolicy pid_{};
+  [[no_unique_address]] RedirectPolicy redirect_{};
+  [[no_unique_address]] FdPolicy fd_{};
+  [[no_unique_address]] HandoffPolicy handoff_{};
+  bool invoker_ = false;
+  int exceptions_ = std::uncaught_exceptions();
+};
+
+}  // namespace daemoniker
+
+#undef DAEMONIKER_NO_PRESERVED_OPTIONS

@@ -1,0 +1,31 @@
+// daemoniker/daemoniker.hpp — the umbrella header: everything a program needs to become a
+// well-behaved daemon.
+//
+//     #include <daemoniker/daemoniker.hpp>
+//
+//     int main() {
+//       auto [port] = daemoniker::daemonize("/run/echo.pid",
+//                                           {.chdir = "/", .stdout_goto = "/var/log/echo.log"},
+//                                           7000);
+//       // only the daemon gets here; the shell that started us saw exit status 0
+//     }
+//
+// Contents:
+//   options.hpp           the spec's keyword parameters
+//   daemonize.hpp         daemonize()
+//   basic_daemonizer.hpp  the Daemonizer context and its policy slots
+//   compose.hpp           daemonizer_with<Policies...>
+//   policy/*.hpp          the policy concepts and the models that ship with them
+//   plan.hpp              what policies are given and answer
+#pragma once
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/compose.hpp"
+#include "daemoniker/daemonize.hpp"
+#include "daemoniker/fwd.hpp"
+#include "daemoniker/options.hpp"
+#include "daemoniker/plan.hpp"
+#include "daemoniker/policy/fd.hpp"
+#include "daemoniker/policy/handoff.hpp"
+#include "daemoniker/policy/pid.hpp"
+#include "daemoniker/policy/redirect.hpp"

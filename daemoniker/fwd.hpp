@@ -1,0 +1,32 @@
+// daemoniker/fwd.hpp — declarations of the daemonizer template, its default policies and the
+// short aliases. Include this to name the types without pulling in their definitions.
+#pragma once
+
+namespace daemoniker {
+
+struct options;
+struct plan;
+struct step_status;
+
+struct locked_pid_file;
+struct no_pid_file;
+struct redirect_stdio;
+struct inherit_stdio;
+struct auto_sweep;
+struct close_range_sweep;
+struct proc_fd_sweep;
+struct brute_force_sweep;
+struct no_sweep;
+struct fork_handoff;
+
+/// The daemonizer, composed of four policies (docs/policies.md). The defaults give the
+/// behaviour of the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or
+/// /dev/null, the best available fd sweep, and fork().
+template <class PidPolicy = locked_pid_file, class RedirectPolicy = redirect_stdio,
+          class FdPolicy = auto_sweep, class HandoffPolicy = fork_handoff>
+class basic_daemonizer;
+
+/// The spec's `Daemonizer`: basic_daemonizer with every default.
+using daemonizer = basic_daemonizer<>;
+
+}  // namespace daemoniker

@@ -1,0 +1,84 @@
+// daemoniker/plan.hpp — what policies are given (`plan`) and what they answer (`step_status`).
+//
+// The invoking process turns `options` into a `plan` before anything forks: paths are made
+// absolute, defaults filled in, input validated. Policies then read the plan in the daemon.
+// Daemon-side policy members run between fork() and the daemon's confirmation, where only
+// async-signal-safe calls are allowed (see docs/policies.md#the-fork-window): that is why a
+// failure is a fixed-size, trivially copyable `step_status` and not an exception.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace daemoniker {
+
+/// The step of daemonization that failed, reported to the invoking process.
+enum class step : std::uint8_t {
+  none = 0,        ///< no failure
+  options,         ///< invalid options (detected before forking)
+  channel,         ///< creating the error channel to the invoking process
+  fork,            ///< the first fork
+  sweep,           ///< closing inherited file descriptors
+  signals,         ///< resetting signal dispositions and the signal mask
+  setsid,          ///< starting a new session
+  second_fork,     ///< the second fork (the daemon can never reacquire a terminal)
+  chdir,           ///< changing the working directory
+  stdin_redirect,  ///< opening / installing stdin
+  stdout_redirect, ///< opening / installing stdout
+  stderr_redirect, ///< opening / installing stderr
+  pid_file,        ///< creating, locking, writing or publishing the pid file
+  already_running, ///< the pid file is locked by a live daemon (`detail` holds its pid)
+  confirm,         ///< sending the confirmation to the invoking process
+  startup,         ///< the daemon died, was killed or did not confirm in time (`subject` says)
+  policy,          ///< a user-written policy failed; `subject` holds its message
+};
+
+/// Outcome of one step. Trivially copyable and built without allocating, so it may be created
+/// between fork() and confirmation and sent over the error channel as it is.
+struct step_status {
+  step failed = step::none;
+  int error = 0;             ///< errno value, 0 when there is none
+  long long detail = 0;      ///< step-specific number (the holder's pid for already_running)
+  char subject[1024] = {};   ///< the path concerned, or a policy's message (truncated)
+
+  [[nodiscard]] constexpr bool ok() const noexcept { return failed == step::none; }
+
+  /// Async-signal-safe constructor of a failure.
+  static step_status failure(step which, int error, const char* subject = nullptr,
+                             long long detail = 0) noexcept;
+};
+
+/// Everything a policy needs, resolved in the invoking process before the first fork.
+struct plan {
+  std::filesystem::path pid_file;     ///< absolute; empty when no pid file is used
+  std::filesystem::path chdir;        ///< absolute working directory of the daemon
+  std::filesystem::path stdin_goto;   ///< absolute; /dev/null by default
+  std::filesystem::path stdout_goto;  ///< absolute; /dev/null by default
+  std::filesystem::path stderr_goto;  ///< absolute; /dev/null by default
+  unsigned umask = 0027;
+  std::vector<int> keep_fds;          ///< sorted, unique fds (>= 3) the sweep must not close
+  int fd_fallback_limit = 1024;
+  std::chrono::milliseconds success_timeout{30000};
+  bool strip_cmd_args = false;
+
+  /// Adds `fd` to keep_fds, keeping it sorted and unique (invoking process only: allocates).
+  void keep(int fd);
+  /// True when `fd` is in keep_fds. Async-signal-safe.
+  [[nodiscard]] bool keeps(int fd) const noexcept;
+};
+
+struct options;
+
+namespace detail {
+/// Validates `opts` and resolves it into a plan. On invalid input returns a failure with
+/// step::options and a message naming the problem and the fix in `subject`.
+step_status make_plan(const std::filesystem::path& pid_file, const options& opts, plan& out);
+/// The one-line, human-readable description of a failure, naming the step, path, errno text
+/// and the fix. Used by the invoking process (allocates).
+std::string describe(const step_status& status, const plan& p);
+}  // namespace detail
+
+}  // namespace daemoniker

@@ -1,0 +1,123 @@
+// FdPolicy models. Everything here runs in the first child right after fork(), in a process
+// that may have been multi-threaded: async-signal-safe system calls only — no malloc (hence
+// getdents64 on a stack buffer instead of opendir/readdir), no stdio, no locks.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+
+#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/policy/fd.hpp"
+
+namespace daemoniker {
+namespace {
+
+using detail::sys;
+
+// Calls close_gap(lo, hi) for each maximal range [lo, hi] within [3, last] that holds no kept
+// fd. Stops at the first gap that fails.
+template <class CloseGap>
+int for_each_gap(const plan& p, unsigned last, CloseGap close_gap) noexcept {
+  unsigned lo = 3;
+  for (const int kept : p.keep_fds) {
+    const auto k = static_cast<unsigned>(kept);
+    if (k < lo) continue;
+    if (k > last) break;
+    if (k > lo && close_gap(lo, k - 1) == -1) return -1;
+    lo = k + 1;
+  }
+  if (lo <= last && close_gap(lo, last) == -1) return -1;
+  return 0;
+}
+
+step_status close_with_close_range(const plan& p) noexcept {
+  const int r = for_each_gap(p, UINT_MAX, [](unsigned lo, unsigned hi) noexcept {
+    return sys().close_range(lo, hi, 0);
+  });
+  if (r == -1) return step_status::failure(step::sweep, errno, "close_range");
+  return {};
+}
+
+// One getdents64 record.
+struct dirent64_header {
+  std::uint64_t ino;
+  std::int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[1];
+};
+
+step_status close_listed_in_proc(const plan& p) noexcept {
+  const int dir = sys().open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir == -1) return step_status::failure(step::sweep, errno, "/proc/self/fd");
+  alignas(8) char buffer[4096];
+  for (;;) {
+    const int n = sys().getdents64(dir, buffer, sizeof buffer);
+    if (n == -1) {
+      const int e = errno;
+      sys().close(dir);
+      return step_status::failure(step::sweep, e, "getdents64 /proc/self/fd");
+    }
+    if (n == 0) break;
+    for (int at = 0; at < n;) {
+      const auto* d = reinterpret_cast<const dirent64_header*>(buffer + at);
+      at += d->reclen;
+      int fd = 0;
+      const char* c = d->name;
+      if (*c < '0' || *c > '9') continue;  // "." and ".."
+      for (; *c >= '0' && *c <= '9'; ++c) fd = fd * 10 + (*c - '0');
+      // Closing entries already listed does not disturb the directory offset: /proc's fd
+      // directory positions are fd numbers.
+      if (fd >= 3 && fd != dir && !p.keeps(fd)) sys().close(fd);
+    }
+  }
+  sys().close(dir);
+  return {};
+}
+
+// The highest fd plus one that can be open: the hard limit, else the soft limit, else the
+// caller's fallback — the spec's rule.
+unsigned sweep_limit(const plan& p) noexcept {
+  struct rlimit lim {};
+  if (sys().getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    if (lim.rlim_max != RLIM_INFINITY) return static_cast<unsigned>(lim.rlim_max);
+    if (lim.rlim_cur != RLIM_INFINITY) return static_cast<unsigned>(lim.rlim_cur);
+  }
+  return static_cast<unsigned>(p.fd_fallback_limit);
+}
+
+step_status close_every_possible_fd(const plan& p) noexcept {
+  const unsigned limit = sweep_limit(p);
+  if (limit <= 3) return {};
+  for_each_gap(p, limit - 1, [](unsigned lo, unsigned hi) noexcept {
+    for (unsigned fd = lo; fd <= hi; ++fd) sys().close(static_cast<int>(fd));  // EBADF is fine
+    return 0;
+  });
+  return {};
+}
+
+}  // namespace
+
+step_status close_range_sweep::sweep(const plan& p) const noexcept {
+  return close_with_close_range(p);
+}
+
+step_status proc_fd_sweep::sweep(const plan& p) const noexcept { return close_listed_in_proc(p); }
+
+step_status brute_force_sweep::sweep(const plan& p) const noexcept {
+  return close_every_possible_fd(p);
+}
+
+step_status auto_sweep::sweep(const plan& p) const noexcept {
+  // close_range is missing before Linux 5.9 (ENOSYS) and may be filtered by a seccomp policy
+  // (EPERM); /proc may be unmounted (chroot, early boot). The loop always works.
+  if (close_with_close_range(p).ok()) return {};
+  if (close_listed_in_proc(p).ok()) return {};
+  return close_every_possible_fd(p);
+}
+
+}  // namespace daemoniker

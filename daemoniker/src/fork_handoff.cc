@@ -1,0 +1,304 @@
+// fork_handoff: the POSIX double fork with an error channel.
+//
+//   invoking process ──fork──▶ first child ──setsid, fork──▶ daemon
+//         ▲                        │  ▲                         │
+//         └──── channel "up" ──────┘  └──── channel "down" ─────┘
+//
+// The daemon reports on "down" (ready, or the step that failed); the first child relays that
+// to the invoking process on "up", or, when "down" reaches EOF without a report, reaps the
+// daemon and relays how it died. The invoking process bounds the whole wait by
+// plan.success_timeout and kills the new session when it expires. EOF is never success.
+//
+// THE FORK WINDOW. Between fork() and the daemon's confirmation, the child processes may have
+// been forked from a multi-threaded program, where another thread could have held the malloc or
+// stdio lock at the moment of fork(). Everything that runs there — this file's child paths and
+// the stages it is given — uses only async-signal-safe calls: no allocation, no stdio, no
+// exceptions. Messages travel as fixed-size records and are formatted by the invoking process.
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/policy/handoff.hpp"
+
+namespace daemoniker {
+namespace {
+
+using detail::retry_eintr;
+using detail::sys;
+
+// One report on a channel. Trivially copyable; both ends are the same binary.
+struct record {
+  enum kind_t : std::uint32_t { hello = 1, ready = 2, failed = 3, died = 4 };
+  std::uint32_t magic = 0x4b4e4d44;  // "DMNK"
+  kind_t kind = failed;
+  std::int64_t pid = 0;              // hello/ready/died: the daemon's pid
+  std::int64_t wait_status = 0;      // died: as returned by waitpid
+  step_status status;                // failed: what failed
+};
+
+bool send_record(int fd, const record& r) noexcept {
+  const char* p = reinterpret_cast<const char*>(&r);
+  std::size_t left = sizeof r;
+  while (left > 0) {
+    // MSG_NOSIGNAL: a vanished reader must give EPIPE, not kill us with SIGPIPE.
+    const ssize_t n = retry_eintr([&] { return sys().send(fd, p, left, MSG_NOSIGNAL); });
+    if (n <= 0) return false;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Blocking read of one whole record; false on EOF or error.
+bool receive_record(int fd, record& r) noexcept {
+  char* p = reinterpret_cast<char*>(&r);
+  std::size_t got = 0;
+  while (got < sizeof r) {
+    const ssize_t n = retry_eintr([&] { return sys().read(fd, p + got, sizeof r - got); });
+    if (n <= 0) return false;
+    got += static_cast<std::size_t>(n);
+  }
+  return r.magic == record{}.magic;
+}
+
+// Moves a descriptor to >= 3, so that installing stdio can never clobber it.
+int lift(int fd) noexcept {
+  if (fd >= 3) return fd;
+  const int lifted = sys().fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  sys().close(fd);
+  return lifted;
+}
+
+bool make_channel(int ends[2]) noexcept {
+  if (sys().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
+  ends[0] = lift(ends[0]);
+  ends[1] = lift(ends[1]);
+  return ends[0] != -1 && ends[1] != -1;
+}
+
+[[noreturn]] void report_and_exit(int fd, const step_status& s) noexcept {
+  record r;
+  r.kind = record::failed;
+  r.status = s;
+  send_record(fd, r);
+  ::_exit(1);
+}
+
+// The first child and, after it returns, the daemon. Async-signal-safe throughout.
+void become_daemon(plan& p, const stages& st, int up) noexcept {
+  if (auto s = st.detach(p); !s.ok()) report_and_exit(up, s);
+  if (sys().setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
+  int down[2];
+  if (!make_channel(down)) report_and_exit(up, step_status::failure(step::channel, errno));
+  const pid_t daemon = sys().fork();
+  if (daemon == -1) report_and_exit(up, step_status::failure(step::second_fork, errno));
+
+  if (daemon == 0) {  // the daemon: not a session leader, so it can never get a terminal
+    sys().close(up);
+    sys().close(down[0]);
+    if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
+    record ready;
+    ready.kind = record::ready;
+    ready.pid = ::getpid();
+    if (!send_record(down[1], ready)) {
+      // Nobody can learn that we started: undo, so that nothing is left behind.
+      st.abandon(p);
+      ::_exit(1);
+    }
+    sys().close(down[1]);
+    return;
+  }
+
+  // The first child: tell the invoking process who the daemon is, then relay its report.
+  sys().close(down[1]);
+  record hello;
+  hello.kind = record::hello;
+  hello.pid = daemon;
+  send_record(up, hello);
+  record r;
+  if (!receive_record(down[0], r)) {
+    int status = 0;
+    retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+    r = record{};
+    r.kind = record::died;
+    r.pid = daemon;
+    r.wait_status = status;
+  } else if (r.kind == record::failed) {
+    int status = 0;  // it exits right after reporting; reap it before the invoker looks
+    retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+  }
+  send_record(up, r);
+  ::_exit(0);
+}
+
+// --- the invoking process ----------------------------------------------------------------
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  if (ms.count() % 1000 == 0) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  }
+  return buf;
+}
+
+std::string death_text(long long pid, int status) {
+  const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
+  if (WIFEXITED(status)) {
+    return who + " exited with status " + std::to_string(WEXITSTATUS(status)) +
+           " before confirming startup";
+  }
+  if (WIFSIGNALED(status)) {
+    const char* abbrev = ::sigabbrev_np(WTERMSIG(status));
+    return who + " was killed by " +
+           (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(WTERMSIG(status))) +
+           " (" + ::strsignal(WTERMSIG(status)) + ") before confirming startup";
+  }
+  return who + " ended before confirming startup";
+}
+
+void reap(pid_t pid, int* status = nullptr) noexcept {
+  int ignored = 0;
+  // ECHILD when the caller set SIGCHLD to SIG_IGN (children are reaped automatically).
+  retry_eintr([&] { return sys().waitpid(pid, status != nullptr ? status : &ignored, 0); });
+}
+
+// Waits (briefly) until `pid` has terminated, so that its pid file lock is released.
+void await_death(pid_t pid) noexcept {
+#ifdef SYS_pidfd_open
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd != -1) {
+    struct pollfd pfd {pidfd, POLLIN, 0};
+    retry_eintr([&] { return sys().poll(&pfd, 1, 2000); });
+    sys().close(pidfd);
+    return;
+  }
+#endif
+  for (int i = 0; i < 200 && sys().kill(pid, 0) == 0; ++i) ::usleep(10'000);
+}
+
+[[noreturn]] void fail(const stages& st, plan& p, long long daemon, step_status s) {
+  if (daemon > 0) st.reclaim(p, daemon);
+  detail::fail_invoker(s, p);
+}
+
+role await_daemon(plan& p, const stages& st, int up, pid_t first) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + p.success_timeout;
+  long long daemon = 0;
+  record r;
+  std::size_t got = 0;
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+    struct pollfd pfd {up, POLLIN, 0};
+    const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready == -1 && errno == EINTR) continue;
+    if (ready <= 0) {  // timed out: nothing half-started may survive
+      sys().kill(-first, SIGKILL);  // the new session's process group, once setsid() ran
+      sys().kill(first, SIGKILL);
+      if (daemon > 0) sys().kill(static_cast<pid_t>(daemon), SIGKILL);
+      reap(first);
+      if (daemon > 0) await_death(static_cast<pid_t>(daemon));
+      sys().close(up);
+      const std::string who =
+          daemon > 0 ? "the daemon (pid " + std::to_string(daemon) + ")" : "the daemon";
+      fail(st, p, daemon,
+           step_status::failure(step::startup, 0,
+                                (who + " did not confirm startup within " +
+                                 seconds_text(p.success_timeout) +
+                                 " and was killed; raise options::success_timeout if its "
+                                 "startup is legitimately slow")
+                                    .c_str()));
+    }
+    const ssize_t n = sys().read(up, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+    if (n == -1 && errno == EINTR) continue;
+    if (n <= 0) {  // EOF before a verdict: the first child died without reporting
+      int status = 0;
+      reap(first, &status);
+      if (daemon > 0) {
+        sys().kill(static_cast<pid_t>(daemon), SIGKILL);
+        await_death(static_cast<pid_t>(daemon));
+      }
+      sys().close(up);
+      std::string what = "the intermediate process (pid " + std::to_string(first) + ") ";
+      what += WIFSIGNALED(status) ? std::string("was killed by signal ") +
+                                        std::to_string(WTERMSIG(status))
+                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
+      fail(st, p, daemon,
+           step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
+    }
+    got += static_cast<std::size_t>(n);
+    if (got < sizeof r) continue;
+    got = 0;
+    if (r.magic != record{}.magic) {
+      reap(first);
+      fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
+    }
+    switch (r.kind) {
+      case record::hello:
+        daemon = r.pid;
+        continue;
+      case record::ready:
+        reap(first);
+        sys().close(up);
+        return role::invoker;
+      case record::failed:
+        reap(first);
+        sys().close(up);
+        fail(st, p, daemon, r.status);
+      case record::died:
+        reap(first);
+        sys().close(up);
+        fail(st, p, r.pid,
+             step_status::failure(step::startup, 0,
+                                  death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
+    }
+    reap(first);
+    fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
+  }
+}
+
+}  // namespace
+
+role fork_handoff::launch(plan& p, const stages& st) {
+  int up[2];
+  if (!make_channel(up)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
+  p.keep(up[1]);  // the sweep in the first child must leave the channel open
+
+  // Output buffered in stdio would otherwise be written once by each process.
+  std::fflush(nullptr);
+  // Block every signal across fork(): the first child must not run one of the caller's
+  // handlers before reset_signals() has put the defaults back.
+  sigset_t all, previous;
+  sigfillset(&all);
+  sys().sigprocmask(SIG_SETMASK, &all, &previous);
+  const pid_t first = sys().fork();
+  if (first == 0) {
+    sys().close(up[0]);
+    become_daemon(p, st, up[1]);
+    return role::daemon;
+  }
+  const int fork_error = errno;
+  sys().sigprocmask(SIG_SETMASK, &previous, nullptr);
+  sys().close(up[1]);
+  if (first == -1) {
+    sys().close(up[0]);
+    detail::fail_invoker(step_status::failure(step::fork, fork_error), p);
+  }
+  return await_daemon(p, st, up[0], first);
+}
+
+}  // namespace daemoniker

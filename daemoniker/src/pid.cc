@@ -1,0 +1,320 @@
+// locked_pid_file. acquire() and abandon() run in the daemon before it confirmed startup:
+// async-signal-safe system calls only, messages built in fixed buffers.
+//
+// How the file is taken, race-free, without ever being visible half-written:
+//   1. the content "<pid>\n" goes into a fresh inode that is already flock()ed — an unnamed
+//      O_TMPFILE in the pid file's directory, or a hidden ".<name>.<pid>.tmp" where O_TMPFILE
+//      or /proc is unavailable;
+//   2. link(2) publishes it under the pid file's name, and fails with EEXIST instead of
+//      replacing whatever is there;
+//   3. if a file is there, we try its lock: held → "already running (pid N)"; free → its daemon
+//      is dead (the kernel dropped the lock), so it is stale: after checking that the name still
+//      refers to the inode we locked, we unlink it (still holding its lock, so a racing starter
+//      that opened it sees a vanished inode and retries) and go back to 2.
+// Removal, here and at exit, unlinks before the lock is released, for the same reason.
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/policy/pid.hpp"
+#include "daemoniker/src/text.hpp"
+
+namespace daemoniker {
+namespace {
+
+using detail::fixed_text;
+using detail::retry_eintr;
+using detail::sys;
+
+constexpr mode_t kPidMode = 0644;
+constexpr int kAttempts = 64;
+constexpr int kOpenExisting = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+
+step_status pid_failure(int error, const char* path, const char* what) noexcept {
+  step_status s;
+  s.failed = step::pid_file;
+  s.error = error;
+  fixed_text(s.subject, sizeof s.subject).add("'").add(path).add("' ").add(what);
+  return s;
+}
+
+bool same_file(const struct stat& a, const struct stat& b) noexcept {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// True when `path` names the inode open as `fd`.
+bool names(const char* path, int fd) noexcept {
+  struct stat by_fd {}, by_name {};
+  return sys().fstat(fd, &by_fd) == 0 && sys().lstat(path, &by_name) == 0 &&
+         same_file(by_fd, by_name);
+}
+
+bool write_all(int fd, const char* data, std::size_t n) noexcept {
+  while (n > 0) {
+    const ssize_t w = retry_eintr([&] { return sys().write(fd, data, n); });
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      return false;
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+long long read_pid(int fd) noexcept {
+  char buf[32];
+  const ssize_t n = retry_eintr([&] { return sys().read(fd, buf, sizeof buf); });
+  return n > 0 ? detail::parse_pid(buf, static_cast<std::size_t>(n)) : 0;
+}
+
+// The candidate inode: locked and written before anyone can see it.
+struct candidate {
+  int fd = -1;
+  bool named = false;            // a hidden temporary name exists and must be unlinked
+  char temp[PATH_MAX + 64] = {};
+  char proc[48] = {};            // /proc/self/fd/N for an O_TMPFILE inode
+};
+
+void drop(candidate& c) noexcept {
+  if (c.named) sys().unlink(c.temp);
+  if (c.fd != -1) sys().close(c.fd);
+  c.fd = -1;
+  c.named = false;
+}
+
+step_status fill(candidate& c, const char* path) noexcept {
+  if (sys().fchmod(c.fd, kPidMode) == -1 ||
+      retry_eintr([&] { return sys().flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
+    const int e = errno;
+    drop(c);
+    return pid_failure(e, path, "cannot be locked");
+  }
+  char line[32];
+  fixed_text text(line, sizeof line);
+  text.add(static_cast<long long>(::getpid())).add("\n");
+  if (!write_all(c.fd, text.c_str(), text.size())) {
+    const int e = errno;
+    drop(c);
+    return pid_failure(e, path, "cannot be written");
+  }
+  return {};
+}
+
+// Creates the candidate in the directory of `path`. With `unnamed`, tries O_TMPFILE first.
+step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcept {
+  const char* slash = std::strrchr(path, '/');
+  char dir[PATH_MAX];
+  const std::size_t dir_len = slash == path ? 1 : static_cast<std::size_t>(slash - path);
+  if (slash == nullptr || dir_len >= sizeof dir) return pid_failure(ENAMETOOLONG, path, "is too long");
+  std::memcpy(dir, path, dir_len);
+  dir[dir_len] = '\0';
+
+  if (unnamed) {
+    c.fd = retry_eintr([&] { return sys().open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, kPidMode); });
+    if (c.fd != -1) {
+      fixed_text(c.proc, sizeof c.proc).add("/proc/self/fd/").add(static_cast<long long>(c.fd));
+      return fill(c, path);
+    }
+    // Filesystems without O_TMPFILE say EOPNOTSUPP (or EISDIR/EINVAL on old kernels).
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      return pid_failure(errno, path, "cannot be created in its directory");
+    }
+  }
+  fixed_text t(c.temp, sizeof c.temp);
+  t.add(dir).add(dir_len == 1 ? "." : "/.").add(slash + 1).add(".").add(static_cast<long long>(::getpid())).add(".tmp");
+  if (t.truncated()) return pid_failure(ENAMETOOLONG, path, "is too long");
+  constexpr int kFlags = O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC;
+  c.fd = retry_eintr([&] { return sys().open(c.temp, kFlags, kPidMode); });
+  if (c.fd == -1 && errno == EEXIST) {  // left by a crashed daemon that had our pid
+    sys().unlink(c.temp);
+    c.fd = retry_eintr([&] { return sys().open(c.temp, kFlags, kPidMode); });
+  }
+  if (c.fd == -1) return pid_failure(errno, path, "cannot be created in its directory");
+  c.named = true;
+  return fill(c, path);
+}
+
+// What a failed link() found at `path`: a live daemon (its pid in `holder`), a stale file that
+// was removed (try again), something that vanished (try again), or an error.
+enum class found { live, removed_stale, vanished, error };
+
+found inspect(const char* path, long long& holder, step_status& error) noexcept {
+  const int old = retry_eintr([&] { return sys().open(path, kOpenExisting, 0); });
+  if (old == -1) {
+    if (errno == ENOENT) return found::vanished;
+    error = errno == ELOOP
+                ? pid_failure(0, path, "is a symbolic link; pid files are never followed through "
+                                       "links: remove the link, or point pid_file at a regular file")
+                : pid_failure(errno, path, "exists and cannot be opened");
+    return found::error;
+  }
+  struct stat st {};
+  if (sys().fstat(old, &st) == -1 || !S_ISREG(st.st_mode)) {
+    const int e = errno;
+    sys().close(old);
+    error = pid_failure(S_ISREG(st.st_mode) ? e : 0, path,
+                        "exists and is not a regular file (a directory, FIFO, socket or "
+                        "device): remove it, or choose another pid file path");
+    return found::error;
+  }
+  if (retry_eintr([&] { return sys().flock(old, LOCK_EX | LOCK_NB); }) == -1) {
+    const int e = errno;
+    holder = e == EWOULDBLOCK ? read_pid(old) : 0;
+    sys().close(old);
+    if (e == EWOULDBLOCK) return found::live;
+    error = pid_failure(e, path, "cannot be locked");
+    return found::error;
+  }
+  // We hold the lock of a file nobody else holds: it is stale, if it is still the one named.
+  found result = found::vanished;
+  if (names(path, old)) {
+    if (sys().unlink(path) == -1) {
+      error = pid_failure(errno, path,
+                          "is stale (its daemon is gone) but cannot be removed: remove it by "
+                          "hand, or fix the directory's permissions");
+      result = found::error;
+    } else {
+      result = found::removed_stale;
+    }
+  }
+  sys().close(old);  // unlink before unlock
+  return result;
+}
+
+// The pid file of this process, removed at normal exit. Static storage: hold() copies here.
+struct held_file {
+  int fd = -1;
+  pid_t owner = 0;
+  char path[PATH_MAX] = {};
+};
+held_file held;
+
+void remove_at_exit() noexcept {
+  // Only the daemon itself: a forked child of the daemon that calls exit() must not remove it.
+  if (held.fd == -1 || ::getpid() != held.owner) return;
+  if (names(held.path, held.fd)) sys().unlink(held.path);
+  sys().close(held.fd);  // unlink before unlock
+  held.fd = -1;
+}
+
+}  // namespace
+
+step_status locked_pid_file::validate(const plan& p) const {
+  const std::string path = p.pid_file.native();
+  if (path.empty()) {
+    return step_status::failure(step::options, 0,
+                                "the pid file path is empty: pass a path such as "
+                                "/run/myapp.pid, or use daemoniker::no_pid_file");
+  }
+  if (path.size() >= PATH_MAX - 64) {
+    return step_status::failure(step::pid_file, ENAMETOOLONG,
+                                ("'" + path.substr(0, 64) + "…' is longer than PATH_MAX allows")
+                                    .c_str());
+  }
+  if (path.back() == '/' || !p.pid_file.has_filename()) {
+    return step_status::failure(step::options, 0,
+                                ("the pid file path '" + path +
+                                 "' names a directory: add a file name, such as myapp.pid")
+                                    .c_str());
+  }
+  const std::string dir = p.pid_file.parent_path().native();
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
+    const int e = errno;
+    return step_status::failure(
+        step::pid_file, S_ISDIR(st.st_mode) ? e : ENOTDIR,
+        ("the pid file's directory '" + dir + "' is not usable: create it first").c_str());
+  }
+  return {};
+}
+
+step_status locked_pid_file::acquire(const plan& p) noexcept {
+  const char* path = p.pid_file.c_str();
+  candidate c;
+  bool unnamed = true;
+  if (auto s = make_candidate(c, path, unnamed); !s.ok()) return s;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const int linked =
+        c.named ? sys().linkat(AT_FDCWD, c.temp, AT_FDCWD, path, 0)
+                : sys().linkat(AT_FDCWD, c.proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+    if (linked == 0) {
+      if (c.named) sys().unlink(c.temp);
+      fd = c.fd;
+      return {};
+    }
+    const int e = errno;
+    if (e == EEXIST) {
+      long long holder = 0;
+      step_status error;
+      switch (inspect(path, holder, error)) {
+        case found::live:
+          drop(c);
+          return step_status::failure(step::already_running, 0, path, holder);
+        case found::error:
+          drop(c);
+          return error;
+        case found::removed_stale:
+        case found::vanished:
+          continue;
+      }
+    }
+    if (!c.named && e == ENOENT) {  // /proc is not mounted: fall back to a temporary name
+      drop(c);
+      unnamed = false;
+      if (auto s = make_candidate(c, path, unnamed); !s.ok()) return s;
+      continue;
+    }
+    drop(c);
+    if (e == EPERM || e == EOPNOTSUPP) {
+      return pid_failure(e, path,
+                         "cannot be published: its filesystem does not support hard links; "
+                         "put the pid file on a local filesystem such as /run");
+    }
+    return pid_failure(e, path, "cannot be created");
+  }
+  drop(c);
+  return pid_failure(EAGAIN, path, "kept changing while it was being taken; retry");
+}
+
+void locked_pid_file::abandon(const plan& p) noexcept {
+  if (fd == -1) return;
+  if (names(p.pid_file.c_str(), fd)) sys().unlink(p.pid_file.c_str());
+  sys().close(fd);  // unlink before unlock
+  fd = -1;
+}
+
+void locked_pid_file::hold(const plan& p) noexcept {
+  if (fd == -1) return;
+  static bool registered = false;
+  if (held.fd != -1) sys().close(held.fd);  // a second daemonization replaces the first
+  held.fd = fd;
+  held.owner = ::getpid();
+  fixed_text(held.path, sizeof held.path).add(p.pid_file.c_str());
+  fd = -1;
+  if (!registered) registered = std::atexit(remove_at_exit) == 0;
+}
+
+void locked_pid_file::reclaim(const plan& p, long long pid) noexcept {
+  const char* path = p.pid_file.c_str();
+  if (*path == '\0' || pid <= 0) return;
+  const int f = retry_eintr([&] { return sys().open(path, kOpenExisting, 0); });
+  if (f == -1) return;
+  struct stat st {};
+  if (sys().fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
+      retry_eintr([&] { return sys().flock(f, LOCK_EX | LOCK_NB); }) == 0 &&
+      read_pid(f) == pid && names(path, f)) {
+    sys().unlink(path);
+  }
+  sys().close(f);
+}
+
+}  // namespace daemoniker

@@ -1,0 +1,229 @@
+// Turning options into a plan (invoking process, before anything forks), and describing a
+// failure to a person.
+#include "daemoniker/plan.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "daemoniker/options.hpp"
+#include "daemoniker/src/text.hpp"
+
+namespace daemoniker {
+
+step_status step_status::failure(step which, int error, const char* subject,
+                                 long long detail) noexcept {
+  step_status s;
+  s.failed = which;
+  s.error = error;
+  s.detail = detail;
+  detail::fixed_text(s.subject, sizeof s.subject).add(subject);
+  return s;
+}
+
+void plan::keep(int fd) {
+  const auto at = std::lower_bound(keep_fds.begin(), keep_fds.end(), fd);
+  if (at == keep_fds.end() || *at != fd) keep_fds.insert(at, fd);
+}
+
+bool plan::keeps(int fd) const noexcept {
+  return std::binary_search(keep_fds.begin(), keep_fds.end(), fd);
+}
+
+namespace detail {
+namespace {
+
+step_status invalid(const std::string& message) {
+  return step_status::failure(step::options, 0, message.c_str());
+}
+
+// Resolves `given` (or `fallback` when absent) against the invoking process's directory.
+step_status resolve(const char* name, const std::optional<std::filesystem::path>& given,
+                    const std::filesystem::path& fallback, const std::filesystem::path& cwd,
+                    std::filesystem::path& out) {
+  if (!given) {
+    out = fallback;
+    return {};
+  }
+  if (given->empty()) {
+    return invalid(std::string("options::") + name +
+                   " is an empty path: leave it unset for the default, or name a file");
+  }
+  out = given->is_absolute() ? *given : cwd / *given;
+  return {};
+}
+
+}  // namespace
+
+step_status make_plan(const std::filesystem::path& pid_file, const options& o, plan& out) {
+  if (o.umask > 0777) {
+    char octal[16];
+    std::snprintf(octal, sizeof octal, "0%o", o.umask);
+    return invalid(std::string("options::umask ") + octal +
+                   " is out of range: give a mode between 0 and 0777, such as 0027");
+  }
+  if (o.fd_fallback_limit <= 3) {
+    return invalid("options::fd_fallback_limit " + std::to_string(o.fd_fallback_limit) +
+                   " is too small: it is one past the highest fd the sweep closes when "
+                   "RLIMIT_NOFILE is unlimited, so it must be greater than 3 (default 1024)");
+  }
+  if (o.success_timeout.count() <= 0) {
+    return invalid("options::success_timeout is " + std::to_string(o.success_timeout.count()) +
+                   " ms: it must be positive, such as std::chrono::seconds{30}");
+  }
+  for (const int fd : o.shielded_fds) {
+    if (fd < 0) {
+      return invalid("options::shielded_fds contains " + std::to_string(fd) +
+                     ": file descriptors are never negative; remove it");
+    }
+    if (fd <= 2) {
+      return invalid("options::shielded_fds contains " + std::to_string(fd) +
+                     ", one of the daemon's stdin/stdout/stderr, which are set by "
+                     "stdin_goto/stdout_goto/stderr_goto; use daemoniker::inherit_stdio to "
+                     "keep the caller's instead");
+    }
+    if (::fcntl(fd, F_GETFD) == -1) {
+      return invalid("options::shielded_fds contains " + std::to_string(fd) +
+                     ", which is not open in the invoking process: open it before "
+                     "daemonizing, or remove it from the list");
+    }
+  }
+
+  std::error_code ec;
+  const std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec) {
+    return step_status::failure(
+        step::chdir, ec.value(),
+        "the current directory (relative paths are resolved against it; pass absolute "
+        "paths or set options::chdir)");
+  }
+
+  plan p;
+  const std::filesystem::path devnull = "/dev/null";
+  if (auto s = resolve("chdir", o.chdir, cwd, cwd, p.chdir); !s.ok()) return s;
+  if (auto s = resolve("stdin_goto", o.stdin_goto, devnull, cwd, p.stdin_goto); !s.ok()) return s;
+  if (auto s = resolve("stdout_goto", o.stdout_goto, devnull, cwd, p.stdout_goto); !s.ok()) return s;
+  if (auto s = resolve("stderr_goto", o.stderr_goto, devnull, cwd, p.stderr_goto); !s.ok()) return s;
+  if (!pid_file.empty()) p.pid_file = pid_file.is_absolute() ? pid_file : cwd / pid_file;
+  p.umask = o.umask;
+  for (const int fd : o.shielded_fds) p.keep(fd);
+  p.fd_fallback_limit = o.fd_fallback_limit;
+  p.success_timeout = o.success_timeout;
+  p.strip_cmd_args = o.strip_cmd_args;
+  out = std::move(p);
+  return {};
+}
+
+namespace {
+
+const char* step_name(step s) {
+  switch (s) {
+    case step::none: return "no step";
+    case step::options: return "invalid options";
+    case step::channel: return "error channel";
+    case step::fork: return "fork";
+    case step::sweep: return "fd sweep";
+    case step::signals: return "signal reset";
+    case step::setsid: return "setsid";
+    case step::second_fork: return "second fork";
+    case step::chdir: return "chdir";
+    case step::stdin_redirect: return "stdin redirect";
+    case step::stdout_redirect: return "stdout redirect";
+    case step::stderr_redirect: return "stderr redirect";
+    case step::pid_file: return "pid file";
+    case step::already_running: return "pid file";
+    case step::confirm: return "confirmation";
+    case step::startup: return "startup";
+    case step::policy: return "policy";
+  }
+  return "unknown step";
+}
+
+std::string quoted(const char* s) { return std::string("'") + s + "'"; }
+
+std::string redirect_fix(int error, const char* option) {
+  switch (error) {
+    case EISDIR: return "it is a directory: name a file in it instead";
+    case ENOENT: return "its directory does not exist: create it, or fix options::" +
+                        std::string(option);
+    case EACCES:
+    case EPERM: return "the daemon may not open it: fix its permissions, or choose another "
+                       "path for options::" + std::string(option);
+    case ENXIO: return "it is a FIFO with no reader: start the reader first";
+    case EROFS: return "the filesystem is read-only: choose another path";
+    default: return "fix options::" + std::string(option);
+  }
+}
+
+}  // namespace
+
+std::string describe(const step_status& s, const plan& p) {
+  std::string what;
+  const std::string err = s.error != 0 ? std::string(": ") + std::strerror(s.error) : "";
+  switch (s.failed) {
+    case step::none:
+      return "no failure";
+    case step::options:
+    case step::startup:
+    case step::policy:
+      what = s.subject;
+      if (!err.empty()) what += err;
+      break;
+    case step::channel:
+      what = "cannot create the channel to the daemon" + err;
+      break;
+    case step::fork:
+    case step::second_fork:
+      what = "fork() failed" + err +
+             "; the process limit (ulimit -u) or memory is exhausted: retry, or raise it";
+      break;
+    case step::sweep:
+      what = std::string("closing inherited file descriptors failed (") + s.subject + ")" + err +
+             "; choose another FdPolicy, such as daemoniker::brute_force_sweep";
+      break;
+    case step::signals:
+      what = "resetting signal dispositions failed" + err;
+      break;
+    case step::setsid:
+      what = "setsid() failed" + err;
+      break;
+    case step::chdir:
+      what = "cannot change directory to " + quoted(s.subject) + err +
+             "; pass an existing, searchable directory as options::chdir";
+      break;
+    case step::stdin_redirect:
+      what = "cannot open stdin_goto " + quoted(s.subject) + " for reading" + err + "; " +
+             redirect_fix(s.error, "stdin_goto");
+      break;
+    case step::stdout_redirect:
+      what = "cannot open stdout_goto " + quoted(s.subject) + " for appending" + err + "; " +
+             redirect_fix(s.error, "stdout_goto");
+      break;
+    case step::stderr_redirect:
+      what = "cannot open stderr_goto " + quoted(s.subject) + " for appending" + err + "; " +
+             redirect_fix(s.error, "stderr_goto");
+      break;
+    case step::pid_file:
+      what = s.subject + err;
+      break;
+    case step::already_running:
+      what = "already running (pid " + (s.detail > 0 ? std::to_string(s.detail) : "unknown") +
+             "): " + quoted(p.pid_file.empty() ? s.subject : p.pid_file.c_str()) +
+             " is locked by it; stop that daemon first, or use another pid file";
+      break;
+    case step::confirm:
+      what = "the daemon could not confirm startup" + err;
+      break;
+  }
+  return std::string(step_name(s.failed)) + ": " + what;
+}
+
+}  // namespace detail
+}  // namespace daemoniker

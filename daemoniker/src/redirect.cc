@@ -1,0 +1,93 @@
+// RedirectPolicy models. redirect() runs in the daemon before it confirmed startup:
+// async-signal-safe system calls only.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/policy/redirect.hpp"
+
+namespace daemoniker {
+namespace {
+
+using detail::retry_eintr;
+using detail::sys;
+
+constexpr int kCommon = O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+
+// Opens `path` without blocking (a FIFO without its peer must not hang the daemon: ENXIO for
+// a writer, or reads that see EOF for a reader), then makes the descriptor blocking again and
+// lifts it to >= 3 so installing it can never overwrite another stream's source.
+int open_stream(const char* path, int flags) noexcept {
+  int fd = retry_eintr([&] { return sys().open(path, flags | kCommon, 0666); });
+  if (fd == -1) return -1;
+  const int fl = sys().fcntl(fd, F_GETFL, 0);
+  if (fl == -1 || sys().fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+    const int e = errno;
+    sys().close(fd);
+    errno = e;
+    return -1;
+  }
+  if (fd < 3) {
+    const int lifted = sys().fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int e = errno;
+    sys().close(fd);
+    errno = e;
+    fd = lifted;
+  }
+  return fd;
+}
+
+}  // namespace
+
+step_status redirect_stdio::redirect(const plan& p) const noexcept {
+  const char* path[3] = {p.stdin_goto.c_str(), p.stdout_goto.c_str(), p.stderr_goto.c_str()};
+  constexpr step which[3] = {step::stdin_redirect, step::stdout_redirect, step::stderr_redirect};
+  constexpr int kAppend = O_WRONLY | O_APPEND | O_CREAT;
+
+  // One open file per distinct path: stdout and stderr naming the same log share one offset
+  // (and O_APPEND keeps every line), and a path used for input and output is opened O_RDWR.
+  int fd[3] = {-1, -1, -1};
+  int owner[3] = {0, 1, 2};  // which slot opened the file this stream uses
+  for (int i = 1; i < 3; ++i) {
+    for (int j = 0; j < i; ++j) {
+      if (std::strcmp(path[i], path[j]) == 0) {
+        owner[i] = j;
+        break;
+      }
+    }
+  }
+  auto close_opened = [&]() noexcept {
+    for (int i = 0; i < 3; ++i) {
+      if (owner[i] == i && fd[i] != -1) sys().close(fd[i]);
+    }
+  };
+  for (int i = 0; i < 3; ++i) {
+    if (owner[i] != i) continue;
+    bool read = i == 0, write = i != 0;
+    for (int j = i + 1; j < 3; ++j) {
+      if (owner[j] == i) write = true;
+    }
+    const int flags = read && write ? (O_RDWR | O_APPEND | O_CREAT) : read ? O_RDONLY : kAppend;
+    fd[i] = open_stream(path[i], flags);
+    if (fd[i] == -1) {
+      const int e = errno;
+      close_opened();
+      return step_status::failure(which[i], e, path[i]);
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    // dup2 clears close-on-exec on the target, so children of the daemon inherit its stdio.
+    if (retry_eintr([&] { return sys().dup2(fd[owner[i]], i); }) == -1) {
+      const int e = errno;
+      close_opened();
+      return step_status::failure(which[i], e, path[i]);
+    }
+  }
+  close_opened();
+  return {};
+}
+
+}  // namespace daemoniker

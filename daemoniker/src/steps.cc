@@ -1,0 +1,76 @@
+// The fixed steps of daemonization that are not policies, and how the invoking process ends.
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/detail/sys.hpp"
+
+namespace daemoniker::detail {
+
+// daemon(7) steps 2 and 3. Runs in the first child, right after fork(): async-signal-safe.
+// The invoking process blocked every signal around fork(), so no handler inherited from it can
+// run here before it is reset.
+step_status reset_signals(const plan&) noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    // EINVAL for the few numbers the C library reserves for itself (glibc's SIGCANCEL and
+    // SIGSETXID): those are not the caller's to reset.
+    if (sys().sigaction(sig, &dfl, nullptr) == -1 && errno != EINVAL) {
+      return step_status::failure(step::signals, errno);
+    }
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  if (sys().sigprocmask(SIG_SETMASK, &none, nullptr) == -1) {
+    return step_status::failure(step::signals, errno);
+  }
+  return {};
+}
+
+step_status apply_umask(const plan& p) noexcept {
+  ::umask(static_cast<mode_t>(p.umask));  // cannot fail
+  return {};
+}
+
+step_status change_directory(const plan& p) noexcept {
+  if (retry_eintr([&] { return sys().chdir(p.chdir.c_str()); }) == -1) {
+    return step_status::failure(step::chdir, errno, p.chdir.c_str());
+  }
+  return {};
+}
+
+void fail_invoker(const step_status& status, const plan& p) noexcept {
+  // The invoking process is an ordinary process here (never between fork and exec), so
+  // allocating and stdio are fine; if formatting throws, a shorter line still gets out.
+  try {
+    const std::string line = describe(status, p);
+    std::fprintf(stderr, "%s: cannot daemonize: %s\n", program_invocation_short_name,
+                 line.c_str());
+  } catch (...) {
+    std::fprintf(stderr, "%s: cannot daemonize (step %d, errno %d)\n",
+                 program_invocation_short_name, static_cast<int>(status.failed), status.error);
+  }
+  std::fflush(nullptr);
+  ::_exit(status.failed == step::options ? 2 : 1);
+}
+
+void leave_invoker(bool by_exception) noexcept {
+  if (by_exception) {
+    std::fprintf(stderr,
+                 "%s: an exception left the Daemonizer's parent scope; exiting with status 2 "
+                 "(the daemon keeps running; catch it inside `if (is_parent)` to handle it)\n",
+                 program_invocation_short_name);
+  }
+  std::fflush(nullptr);
+  ::_exit(by_exception ? 2 : 0);
+}
+
+}  // namespace daemoniker::detail

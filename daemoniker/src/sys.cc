@@ -1,0 +1,95 @@
+// The default system-call table: thin, noexcept forwards to POSIX/Linux.
+#include "daemoniker/detail/sys.hpp"
+
+#include <pthread.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace daemoniker::detail {
+namespace {
+
+pid_t real_fork() noexcept { return ::fork(); }
+pid_t real_setsid() noexcept { return ::setsid(); }
+int real_chdir(const char* path) noexcept { return ::chdir(path); }
+int real_open(const char* path, int flags, mode_t mode) noexcept {
+  return ::open(path, flags, mode);
+}
+int real_close(int fd) noexcept { return ::close(fd); }
+int real_close_range(unsigned first, unsigned last, int flags) noexcept {
+#ifdef SYS_close_range
+  return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+#else
+  (void)first, (void)last, (void)flags;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+int real_getdents64(int fd, void* buffer, std::size_t size) noexcept {
+  return static_cast<int>(::syscall(SYS_getdents64, fd, buffer, size));
+}
+int real_getrlimit(int resource, struct rlimit* limit) noexcept {
+  return ::getrlimit(static_cast<__rlimit_resource_t>(resource), limit);
+}
+int real_dup2(int from, int to) noexcept { return ::dup2(from, to); }
+int real_fcntl(int fd, int cmd, int arg) noexcept { return ::fcntl(fd, cmd, arg); }
+int real_flock(int fd, int operation) noexcept { return ::flock(fd, operation); }
+int real_linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                int flags) noexcept {
+  return ::linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+int real_unlink(const char* path) noexcept { return ::unlink(path); }
+int real_fchmod(int fd, mode_t mode) noexcept { return ::fchmod(fd, mode); }
+int real_fstat(int fd, struct stat* st) noexcept { return ::fstat(fd, st); }
+int real_lstat(const char* path, struct stat* st) noexcept { return ::lstat(path, st); }
+ssize_t real_read(int fd, void* buffer, std::size_t size) noexcept {
+  return ::read(fd, buffer, size);
+}
+ssize_t real_write(int fd, const void* buffer, std::size_t size) noexcept {
+  return ::write(fd, buffer, size);
+}
+ssize_t real_send(int fd, const void* buffer, std::size_t size, int flags) noexcept {
+  return ::send(fd, buffer, size, flags);
+}
+int real_socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
+  return ::socketpair(domain, type, protocol, fds);
+}
+int real_sigaction(int sig, const struct sigaction* action, struct sigaction* old) noexcept {
+  return ::sigaction(sig, action, old);
+}
+int real_sigprocmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+  // pthread_sigmask: sigprocmask is unspecified in a multi-threaded process.
+  const int error = ::pthread_sigmask(how, set, old);
+  if (error != 0) {
+    errno = error;
+    return -1;
+  }
+  return 0;
+}
+int real_poll(struct pollfd* fds, nfds_t n, int timeout_ms) noexcept {
+  return ::poll(fds, n, timeout_ms);
+}
+pid_t real_waitpid(pid_t pid, int* status, int options) noexcept {
+  return ::waitpid(pid, status, options);
+}
+int real_kill(pid_t pid, int sig) noexcept { return ::kill(pid, sig); }
+
+constexpr syscalls kReal{
+    real_fork,     real_setsid,     real_chdir,      real_open,       real_close,
+    real_close_range, real_getdents64, real_getrlimit, real_dup2,     real_fcntl,
+    real_flock,    real_linkat,     real_unlink,     real_fchmod,     real_fstat,
+    real_lstat,    real_read,       real_write,      real_send,       real_socketpair,
+    real_sigaction, real_sigprocmask, real_poll,     real_waitpid,    real_kill,
+};
+
+// Constant-initialized, so it is usable before main() and in any static initializer.
+constinit syscalls current = kReal;
+
+}  // namespace
+
+syscalls& sys() noexcept { return current; }
+const syscalls& real_syscalls() noexcept { return kReal; }
+
+}  // namespace daemoniker::detail

@@ -1,0 +1,59 @@
+// Async-signal-safe text building for messages made between fork() and confirmation: no
+// malloc, no locale, no stdio. Private to daemoniker's .cc files.
+#pragma once
+
+#include <cstddef>
+
+namespace daemoniker::detail {
+
+/// Appends to a fixed buffer, always NUL-terminated, silently truncating.
+class fixed_text {
+ public:
+  fixed_text(char* buffer, std::size_t capacity) noexcept : buf_(buffer), cap_(capacity) {
+    if (cap_ > 0) buf_[0] = '\0';
+  }
+  fixed_text& add(const char* s) noexcept {
+    while (s != nullptr && *s != '\0' && len_ + 1 < cap_) buf_[len_++] = *s++;
+    if (cap_ > 0) buf_[len_] = '\0';
+    return *this;
+  }
+  fixed_text& add(long long n) noexcept {
+    char digits[24];
+    int i = 0;
+    unsigned long long u = n < 0 ? 0ULL - static_cast<unsigned long long>(n)
+                                 : static_cast<unsigned long long>(n);
+    do {
+      digits[i++] = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    if (n < 0) digits[i++] = '-';
+    char out[24];
+    int j = 0;
+    while (i > 0) out[j++] = digits[--i];
+    out[j] = '\0';
+    return add(out);
+  }
+  [[nodiscard]] const char* c_str() const noexcept { return buf_; }
+  [[nodiscard]] std::size_t size() const noexcept { return len_; }
+  [[nodiscard]] bool truncated() const noexcept { return len_ + 1 >= cap_; }
+
+ private:
+  char* buf_;
+  std::size_t cap_;
+  std::size_t len_ = 0;
+};
+
+/// Parses a leading decimal pid ("1234\n"); 0 when there is none or it overflows.
+inline long long parse_pid(const char* s, std::size_t n) noexcept {
+  long long v = 0;
+  std::size_t i = 0;
+  while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+  const std::size_t start = i;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
+    if (v > 1'000'000'000'000LL) return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  return i == start ? 0 : v;
+}
+
+}  // namespace daemoniker::detail
