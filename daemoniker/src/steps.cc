@@ -21,8 +21,8 @@ step_status reset_signals(const plan&) noexcept {
   sigemptyset(&dfl.sa_mask);
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    // EINVAL for the few numbers the C library reserves for itself (glibc's SIGCANCEL and
-    // SIGSETXID): those are not the caller's to reset.
+    // The seam also resets the real-time signals glibc reserves (32, 33); EINVAL remains
+    // only for numbers that are no signal at all on this system.
     if (sys().sigaction(sig, &dfl, nullptr) == -1 && errno != EINVAL) {
       return step_status::failure(step::signals, errno);
     }

@@ -57,7 +57,22 @@ int real_socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
   return ::socketpair(domain, type, protocol, fds);
 }
 int real_sigaction(int sig, const struct sigaction* action, struct sigaction* old) noexcept {
-  return ::sigaction(sig, action, old);
+  if (::sigaction(sig, action, old) == 0) return 0;
+  // glibc refuses (EINVAL) the two real-time signals it reserves for itself (32 and 33), yet a
+  // process can inherit them ignored across exec. glibc installs its own handlers for them on
+  // first use, so putting back the kernel default is safe — and daemon(7) asks for it.
+  if (errno != EINVAL || action == nullptr || old != nullptr || action->sa_handler != SIG_DFL ||
+      sig < 32 || sig >= SIGRTMIN) {
+    return -1;
+  }
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+  } kernel_action{SIG_DFL, 0, nullptr, 0};
+  return static_cast<int>(::syscall(SYS_rt_sigaction, sig, &kernel_action, nullptr,
+                                    sizeof kernel_action.mask));
 }
 int real_sigprocmask(int how, const sigset_t* set, sigset_t* old) noexcept {
   // pthread_sigmask: sigprocmask is unspecified in a multi-threaded process.

@@ -1,0 +1,1 @@
+../../daemoniker.hpp

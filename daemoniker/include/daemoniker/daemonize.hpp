@@ -1,0 +1,1 @@
+../../daemonize.hpp

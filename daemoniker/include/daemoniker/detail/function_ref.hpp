@@ -1,0 +1,1 @@
+../../../detail/function_ref.hpp

@@ -1,0 +1,1 @@
+../../../detail/policy_checks.hpp

@@ -1,0 +1,82 @@
+// Compile-time checks of the policy concepts, in the manner of Hana's law tests: every shipped
+// model satisfies its concept and no other, and broken policies are rejected. The runtime test
+// only exists so that the file is a test target; the real checks are the static_asserts.
+#include <type_traits>
+
+#include <gtest/gtest.h>
+
+#include <daemoniker/daemoniker.hpp>
+
+namespace daemoniker {
+namespace {
+
+// Every shipped model models its own family.
+static_assert(pid_policy<locked_pid_file> && pid_policy<no_pid_file>);
+static_assert(redirect_policy<redirect_stdio> && redirect_policy<inherit_stdio>);
+static_assert(fd_policy<auto_sweep> && fd_policy<close_range_sweep> && fd_policy<proc_fd_sweep> &&
+              fd_policy<brute_force_sweep> && fd_policy<no_sweep>);
+static_assert(handoff_policy<fork_handoff>);
+
+// ...and no other.
+static_assert(!fd_policy<locked_pid_file> && !redirect_policy<auto_sweep>);
+static_assert(!pid_policy<fork_handoff> && !handoff_policy<redirect_stdio>);
+
+// Broken policies.
+struct sweep_that_may_throw {  // not noexcept: it runs right after fork()
+  step_status sweep(const plan&) { return {}; }
+};
+struct sweep_returning_int {
+  int sweep(const plan&) noexcept { return 0; }
+};
+struct redirect_without_plan {
+  step_status redirect() noexcept { return {}; }
+};
+struct pid_without_reclaim {
+  step_status validate(const plan&) { return {}; }
+  step_status acquire(const plan&) noexcept { return {}; }
+  void abandon(const plan&) noexcept {}
+  void hold(const plan&) noexcept {}
+};
+struct handoff_with_mutable_is_setup {
+  bool is_setup() noexcept { return true; }  // must be const
+  role launch(plan&, const stages&) { return role::invoker; }
+};
+static_assert(!fd_policy<sweep_that_may_throw>);
+static_assert(!fd_policy<sweep_returning_int>);
+static_assert(!redirect_policy<redirect_without_plan>);
+static_assert(!pid_policy<pid_without_reclaim>);
+static_assert(!handoff_policy<handoff_with_mutable_is_setup>);
+
+// A user-written policy is a plain struct.
+struct log_sweep {
+  step_status sweep(const plan&) const noexcept { return {}; }
+};
+static_assert(fd_policy<log_sweep>);
+
+// daemonizer_with puts each policy in its slot, in any order, and keeps the defaults.
+static_assert(std::is_same_v<daemonizer_with<>, daemonizer>);
+static_assert(std::is_same_v<daemonizer, basic_daemonizer<locked_pid_file, redirect_stdio,
+                                                          auto_sweep, fork_handoff>>);
+static_assert(std::is_same_v<daemonizer_with<proc_fd_sweep, no_pid_file>,
+                             basic_daemonizer<no_pid_file, redirect_stdio, proc_fd_sweep>>);
+static_assert(std::is_same_v<daemonizer_with<inherit_stdio, log_sweep>,
+                             basic_daemonizer<locked_pid_file, inherit_stdio, log_sweep>>);
+
+// Empty policies cost nothing in the daemonizer.
+static_assert(sizeof(basic_daemonizer<no_pid_file, inherit_stdio, no_sweep>) <= 2 * sizeof(int));
+
+// The free daemonize() takes options only right after the pid file.
+template <class... A>
+concept can_daemonize = requires(A&&... a) { daemonize(std::forward<A>(a)...); };
+static_assert(can_daemonize<const char*, options&, int>);
+static_assert(can_daemonize<const char*, int, std::string>);
+static_assert(!can_daemonize<const char*, int, options&>);
+
+// options keeps the spec's defaults.
+static_assert(options{}.umask == 0027 && options{}.fd_fallback_limit == 1024 &&
+              options{}.success_timeout == std::chrono::seconds(30) && !options{}.strip_cmd_args);
+
+TEST(Concepts, AreCheckedAtCompileTime) { SUCCEED(); }
+
+}  // namespace
+}  // namespace daemoniker

@@ -1,0 +1,385 @@
+// Every failure reaches the invoking process: it prints one line naming the step, the path, the
+// errno text and the fix, exits non-zero, and leaves nothing behind — no pid file, no
+// temporary file, no process. Faults are injected through daemoniker's system-call seam
+// (daemoniker/detail/sys.hpp) in the invoking process; fork() carries them into the daemon.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <daemoniker/daemoniker.hpp>
+#include <daemoniker/detail/sys.hpp>
+
+#include "tests/support.hpp"
+
+namespace daemoniker::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using detail::sys;
+
+class Failure : public DaemonTest {
+ protected:
+  // Runs daemonize() with `opts` after `setup` ran in the invoking process; the daemon, if it
+  // ever starts, reports and waits like any other.
+  invocation attempt(const options& opts, const std::function<void()>& setup = [] {}) {
+    return invoke([&] {
+      setup();
+      daemonize(path("app.pid"), opts);
+      report_and_wait_for_term(dir());
+    });
+  }
+
+  // Nothing is left: no pid file, no temporary file beside it, no process. Must be called
+  // right after attempt() returned (the invoking process has exited).
+  void expect_nothing_left(const std::string& except = "") {
+    for (const auto& e : fs::directory_iterator(dir())) {
+      const std::string name = e.path().filename().string();
+      if (name == "invoker.stderr" || name == except) continue;
+      ADD_FAILURE() << "left behind: " << e.path();
+    }
+    EXPECT_THAT(children(), ::testing::IsEmpty()) << "a process was left behind";
+  }
+};
+
+// --- invalid options: exit 2 before anything forks --------------------------------------------
+
+struct BadOptions {
+  const char* name;
+  std::function<void(options&)> spoil;
+  const char* message;
+};
+
+class InvalidOptions : public Failure, public ::testing::WithParamInterface<BadOptions> {};
+
+TEST_P(InvalidOptions, AreRefusedWithExitTwoAndAMessageNamingTheFix) {
+  options opts;
+  GetParam().spoil(opts);
+  const auto r = attempt(opts);
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("cannot daemonize: invalid options: "),
+                                   HasSubstr(GetParam().message)));
+  EXPECT_EQ(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n'), 1) << "one line";
+  expect_nothing_left();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Daemonize, InvalidOptions,
+    ::testing::Values(
+        BadOptions{"UmaskTooLarge", [](options& o) { o.umask = 01000; },
+                   "options::umask 01000 is out of range"},
+        BadOptions{"FallbackLimitTooSmall", [](options& o) { o.fd_fallback_limit = 3; },
+                   "options::fd_fallback_limit 3 is too small"},
+        BadOptions{"ZeroTimeout", [](options& o) { o.success_timeout = {}; },
+                   "options::success_timeout is 0 ms: it must be positive"},
+        BadOptions{"NegativeTimeout",
+                   [](options& o) { o.success_timeout = std::chrono::seconds(-1); },
+                   "must be positive"},
+        BadOptions{"NegativeShieldedFd", [](options& o) { o.shielded_fds = {-1}; },
+                   "options::shielded_fds contains -1"},
+        BadOptions{"ShieldedStdio", [](options& o) { o.shielded_fds = {1}; },
+                   "use daemoniker::inherit_stdio"},
+        BadOptions{"ShieldedFdNotOpen", [](options& o) { o.shielded_fds = {987}; },
+                   "987, which is not open in the invoking process"},
+        BadOptions{"EmptyStdoutPath", [](options& o) { o.stdout_goto = ""; },
+                   "options::stdout_goto is an empty path"},
+        BadOptions{"EmptyChdir", [](options& o) { o.chdir = ""; },
+                   "options::chdir is an empty path"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(Failure, EmptyPidFilePathIsRefusedNamingNoPidFileAsTheAlternative) {
+  const auto r = invoke([&] {
+    daemonize("");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.stderr_text, HasSubstr("the pid file path is empty"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("daemoniker::no_pid_file"));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, DuplicateShieldedFdsAreAccepted) {
+  const auto again = invoke([&] {
+    ::dup2(2, 40);
+    daemonize(path("app.pid"), {.shielded_fds = {40, 40}});
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(again.exit_code, 0) << again.stderr_text;
+  EXPECT_THAT(split_ints(await_observation().at("fds")), ::testing::Contains(40));
+}
+
+// --- steps that fail in the daemon: exit 1, the step and path named ---------------------------
+
+TEST_F(Failure, MissingChdirTargetIsReportedWithItsPath) {
+  const auto r = attempt({.chdir = path("no/such/dir")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text,
+              AllOf(HasSubstr("chdir: cannot change directory to '" + path("no/such/dir").string()),
+                    HasSubstr("No such file or directory"), HasSubstr("options::chdir")));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, StdoutTargetThatIsADirectoryIsReported) {
+  fs::create_directory(path("logs"));
+  const auto r = attempt({.stdout_goto = path("logs")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("stdout redirect: cannot open stdout_goto '" +
+                                             path("logs").string()),
+                                   HasSubstr("Is a directory"), HasSubstr("name a file")));
+  expect_nothing_left("logs");
+}
+
+TEST_F(Failure, StderrTargetInAMissingDirectoryIsReported) {
+  const auto r = attempt({.stderr_goto = path("missing/err.log")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("stderr redirect"), HasSubstr("missing/err.log"),
+                                   HasSubstr("No such file or directory")));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, FifoWithoutAReaderFailsInsteadOfHanging) {
+  ASSERT_EQ(::mkfifo(path("pipe").c_str(), 0600), 0);
+  const auto r = attempt({.stdout_goto = path("pipe")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("stdout redirect"), HasSubstr("no reader")));
+  expect_nothing_left("pipe");
+}
+
+TEST_F(Failure, PidFileDirectoryThatDoesNotExistIsReportedBeforeForking) {
+  const auto r = invoke([&] {
+    daemonize(path("nowhere/app.pid"));
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("pid file"), HasSubstr(path("nowhere").string()),
+                                   HasSubstr("create it first")));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, PidFileThatIsASymlinkIsRefusedAndItsTargetUntouched) {
+  write_file(path("target"), "precious\n");
+  fs::create_symlink(path("target"), path("app.pid"));
+  const auto r = attempt({});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is a symbolic link"));
+  EXPECT_EQ(read_file(path("target")), "precious\n");
+  EXPECT_TRUE(fs::is_symlink(path("app.pid")));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+TEST_F(Failure, PidFileThatIsADanglingSymlinkIsRefusedAndNothingCreated) {
+  fs::create_symlink(path("target"), path("app.pid"));
+  const auto r = attempt({});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is a symbolic link"));
+  EXPECT_FALSE(fs::exists(path("target")));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+TEST_F(Failure, PidFileThatIsADirectoryOrFifoIsRefused) {
+  fs::create_directory(path("app.pid"));
+  auto r = attempt({});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is not a regular file"));
+  fs::remove(path("app.pid"));
+  ASSERT_EQ(::mkfifo(path("app.pid").c_str(), 0600), 0);
+  r = attempt({});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is not a regular file"));
+  expect_nothing_left("app.pid");
+}
+
+// --- injected faults, one per step ---------------------------------------------------------
+
+struct Fault {
+  const char* name;
+  std::function<void(detail::syscalls&)> inject;
+  const char* message;
+};
+
+class InjectedFault : public Failure, public ::testing::WithParamInterface<Fault> {};
+
+TEST_P(InjectedFault, IsReportedNamingTheStepAndLeavesNothing) {
+  const auto r = attempt({.stdout_goto = path("out.log")}, [&] { GetParam().inject(sys()); });
+  EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr(GetParam().message));
+  expect_nothing_left("out.log");
+}
+
+// Fails the n-th call of a seam entry (counting in the process that calls it) with `err`.
+#define FAIL_WITH(entry, err, ...)                                                   \
+  [](detail::syscalls& s) {                                                          \
+    s.entry = [](auto... a) noexcept -> decltype(detail::real_syscalls().entry(a...)) { \
+      (void)sizeof...(a);                                                            \
+      errno = err;                                                                   \
+      return -1;                                                                     \
+    };                                                                               \
+  }
+
+// Fork fails only in the first child (the second fork), not in the invoking process.
+pid_t invoker_pid = 0;
+pid_t fork_fails_after_the_first() noexcept {
+  if (::getpid() != invoker_pid) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return detail::real_syscalls().fork();
+}
+
+// True in the daemon itself: neither the invoking process nor the session-leading first child.
+bool in_daemon() noexcept { return ::getpid() != invoker_pid && ::getsid(0) != ::getpid(); }
+
+ssize_t daemon_send_fails(int fd, const void* b, std::size_t n, int f) noexcept {
+  if (!in_daemon()) return detail::real_syscalls().send(fd, b, n, f);
+  errno = EPIPE;
+  return -1;
+}
+
+ssize_t daemon_send_exits_5(int fd, const void* b, std::size_t n, int f) noexcept {
+  if (!in_daemon()) return detail::real_syscalls().send(fd, b, n, f);
+  ::_exit(5);
+}
+
+// flock fails only on the pid file's own candidate (the invoking process never calls it).
+int flock_fails(int, int) noexcept {
+  errno = ENOLCK;
+  return -1;
+}
+
+ssize_t write_fails_no_space(int, const void*, std::size_t) noexcept {
+  errno = ENOSPC;
+  return -1;
+}
+
+int linkat_fails_no_space(int, const char*, int, const char*, int) noexcept {
+  errno = ENOSPC;
+  return -1;
+}
+
+int dup2_fails(int, int) noexcept {
+  errno = EBADF;
+  return -1;
+}
+
+int close_range_fails(unsigned, unsigned, int) noexcept {
+  errno = ENOSYS;
+  return -1;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Daemonize, InjectedFault,
+    ::testing::Values(
+        Fault{"FirstFork", FAIL_WITH(fork, EAGAIN), "fork: fork() failed: Resource temporarily"},
+        Fault{"Setsid", FAIL_WITH(setsid, EPERM), "setsid: setsid() failed: Operation not permitted"},
+        Fault{"SecondFork",
+              [](detail::syscalls& s) {
+                invoker_pid = ::getpid();
+                s.fork = fork_fails_after_the_first;
+              },
+              "second fork: fork() failed: Resource temporarily unavailable"},
+        Fault{"Chdir", FAIL_WITH(chdir, EACCES), "chdir: cannot change directory"},
+        Fault{"Dup2", [](detail::syscalls& s) { s.dup2 = dup2_fails; },
+              "stdin redirect: cannot open stdin_goto '/dev/null' for reading: Bad file"},
+        Fault{"PidLock", [](detail::syscalls& s) { s.flock = flock_fails; },
+              "pid file: '"},
+        Fault{"PidWrite", [](detail::syscalls& s) { s.write = write_fails_no_space; },
+              "cannot be written: No space left on device"},
+        Fault{"PidPublish", [](detail::syscalls& s) { s.linkat = linkat_fails_no_space; },
+              "cannot be created: No space left on device"},
+        Fault{"Confirmation",
+              [](detail::syscalls& s) {
+                invoker_pid = ::getpid();
+                s.send = daemon_send_fails;
+              },
+              "exited with status 1 before confirming startup"},
+        Fault{"Channel", FAIL_WITH(socketpair, EMFILE),
+              "error channel: cannot create the channel to the daemon: Too many open files"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(Failure, ClosingFallsBackWhenCloseRangeIsUnavailable) {
+  const auto r = invoke([&] {
+    sys().close_range = close_range_fails;
+    ::dup2(2, 77);
+    daemonize(path("app.pid"));
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_THAT(split_ints(await_observation().at("fds")), ::testing::Not(::testing::Contains(77)));
+}
+
+TEST_F(Failure, CloseRangeSweepReportsItsFailure) {
+  const auto r = invoke([&] {
+    sys().close_range = close_range_fails;
+    daemonizer_with<close_range_sweep>{}.daemonize(path("app.pid"), {});
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("fd sweep: closing inherited file descriptors "
+                                             "failed (close_range): Function not implemented"),
+                                   HasSubstr("brute_force_sweep")));
+  expect_nothing_left();
+}
+
+// --- daemons that die, crash or hang before confirming --------------------------------------
+
+int chdir_then_exit_3(const char*) noexcept { ::_exit(3); }
+int chdir_then_crash(const char*) noexcept {
+  ::raise(SIGSEGV);
+  return -1;
+}
+int chdir_then_hang(const char*) noexcept {
+  ::sleep(60);
+  return -1;
+}
+
+TEST_F(Failure, DaemonExitingBeforeConfirmingIsReportedWithItsStatus) {
+  const auto r = attempt({}, [] { sys().chdir = chdir_then_exit_3; });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("exited with status 3 before confirming startup"));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, DaemonKilledBeforeConfirmingIsReportedWithTheSignal) {
+  const auto r = attempt({}, [] { sys().chdir = chdir_then_crash; });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("was killed by SIGSEGV"));
+  expect_nothing_left();
+}
+
+TEST_F(Failure, DaemonThatNeverConfirmsIsKilledAfterTheTimeout) {
+  const auto r = attempt({.success_timeout = std::chrono::milliseconds(300)},
+                         [] { sys().chdir = chdir_then_hang; });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("did not confirm startup within 0.3 s"),
+                                   HasSubstr("was killed"), HasSubstr("success_timeout")));
+  // The killed daemon is our child (subreaper); it must be dead, at most a zombie to reap.
+  for (const pid_t kid : children()) {
+    int status = 0;
+    EXPECT_EQ(::waitpid(kid, &status, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+  expect_nothing_left();
+}
+
+TEST_F(Failure, DaemonDyingAfterWritingItsPidFileLeavesNoPidFile) {
+  // The crash comes after the pid file was published: the invoking process reclaims it.
+  const auto r = attempt({}, [] {
+    invoker_pid = ::getpid();
+    sys().send = daemon_send_exits_5;
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("exited with status 5"));
+  expect_nothing_left();
+}
+
+}  // namespace
+}  // namespace daemoniker::testing
