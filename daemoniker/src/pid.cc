@@ -25,7 +25,7 @@
 
 #include "daemoniker/detail/sys.hpp"
 #include "daemoniker/policy/pid.hpp"
-#include "daemoniker/src/text.hpp"
+#include "text.hpp"
 
 namespace daemoniker {
 namespace {

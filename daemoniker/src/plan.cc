@@ -14,7 +14,7 @@
 #include <system_error>
 
 #include "daemoniker/options.hpp"
-#include "daemoniker/src/text.hpp"
+#include "text.hpp"
 
 namespace daemoniker {
 
