@@ -1,0 +1,105 @@
+#!/bin/bash
+# Compile-fail tests: each snippet given on the command line is checked with the C++ compiler of
+# Bazel's C++ toolchain, with -fsyntax-only and the project's flags.
+#
+#   diagnostics_test.sh <compiler> <snippet.cc>...
+#
+# A snippet with a line `// expect: <text>` must FAIL to compile, and the compiler's output must
+# contain <text> (byte for byte: em dashes and backquotes included). A snippet with a line
+# `// expect-compile` is a control and must compile cleanly, with -Werror. Anything else fails.
+set -u
+
+# Byte-wise matching, and ASCII quotes in the compiler's own text.
+export LC_ALL=C
+
+if (($# < 2)); then
+  echo "usage: $0 <compiler> <snippet.cc>..." >&2
+  exit 2
+fi
+cxx=$1
+shift
+if [[ $cxx != /* && $cxx == */* ]]; then cxx=$PWD/$cxx; fi
+if ! command -v "$cxx" >/dev/null 2>&1; then
+  echo "FAIL: compiler '$cxx' not found" >&2
+  exit 1
+fi
+
+# The headers come from //daemoniker:public_headers, in the runfiles under
+# <workspace>/daemoniker/include; Boost is Debian's, in /usr/include (searched by default, as it
+# is for the @boost repository that //third_party:boost wraps).
+runfiles=${TEST_SRCDIR:-${RUNFILES_DIR:-$PWD/..}}/${TEST_WORKSPACE:-daemoniker}
+include=$runfiles/daemoniker/include
+if [[ ! -f $include/daemoniker/daemoniker.hpp ]]; then
+  echo "FAIL: $include/daemoniker/daemoniker.hpp is missing: the test needs" \
+    "data = [\"//daemoniker:public_headers\"]" >&2
+  exit 1
+fi
+if [[ ! -f /usr/include/boost/hana.hpp ]]; then
+  echo "FAIL: /usr/include/boost/hana.hpp is missing (Debian's libboost-dev)" >&2
+  exit 1
+fi
+
+# As in .bazelrc. -x c++ because the toolchain's driver is gcc, not g++.
+flags=(-x c++ -std=c++20 -Wall -Wextra -Wpedantic -fsyntax-only -I "$include")
+
+echo "compiler: $cxx ($("$cxx" --version | head -n 1))"
+echo "include:  $include"
+echo
+
+failures=0
+bad=0
+controls=0
+log=${TEST_TMPDIR:-$(mktemp -d)}/compiler_output.txt
+
+for snippet in "$@"; do
+  name=$(basename "$snippet")
+  expect=$(sed -n 's|^// expect: ||p' "$snippet")
+  control=$(grep -c '^// expect-compile$' "$snippet")
+  n_expect=$(grep -c '^// expect: ' "$snippet")
+
+  if ((n_expect + control != 1)) || [[ $n_expect == 1 && -z $expect ]]; then
+    echo "FAIL $name: needs exactly one line '// expect: <text>' or '// expect-compile'"
+    failures=$((failures + 1))
+    continue
+  fi
+
+  if ((control)); then
+    controls=$((controls + 1))
+    if "$cxx" "${flags[@]}" -Werror "$snippet" >"$log" 2>&1; then
+      echo "ok   $name: compiles (control)"
+    else
+      echo "FAIL $name: the control must compile, but the compiler said:"
+      sed 's/^/    | /' "$log"
+      failures=$((failures + 1))
+    fi
+    continue
+  fi
+
+  bad=$((bad + 1))
+  if "$cxx" "${flags[@]}" "$snippet" >"$log" 2>&1; then
+    echo "FAIL $name: compiled, but must fail with: $expect"
+    failures=$((failures + 1))
+  elif ! grep -qF -- "$expect" "$log"; then
+    echo "FAIL $name: failed to compile as it should, but without the expected diagnostic"
+    echo "    expected: $expect"
+    echo "    the compiler said:"
+    sed 's/^/    | /' "$log"
+    failures=$((failures + 1))
+  elif ! grep -q 'error: static assertion failed' "$log"; then
+    echo "FAIL $name: the diagnostic is not a static_assert failure:"
+    sed 's/^/    | /' "$log"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name: fails with the expected diagnostic"
+  fi
+done
+
+# Guard against a vacuous run (an empty glob, a lost control).
+if ((bad == 0 || controls == 0)); then
+  echo "FAIL: ran $bad must-fail snippets and $controls controls; at least one of each is needed"
+  failures=$((failures + 1))
+fi
+
+echo
+echo "$bad must-fail snippets, $controls controls, $failures failure(s)"
+((failures == 0))
