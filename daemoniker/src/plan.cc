@@ -199,17 +199,15 @@ std::string describe(const step_status& s, const plan& p) {
              "; pass an existing, searchable directory as options::chdir";
       break;
     case step::stdin_redirect:
-      what = "cannot open stdin_goto " + quoted(s.subject) + " for reading" + err + "; " +
-             redirect_fix(s.error, "stdin_goto");
-      break;
     case step::stdout_redirect:
-      what = "cannot open stdout_goto " + quoted(s.subject) + " for appending" + err + "; " +
-             redirect_fix(s.error, "stdout_goto");
+    case step::stderr_redirect: {
+      const bool in = s.failed == step::stdin_redirect;
+      const char* option = in ? "stdin_goto" : s.failed == step::stdout_redirect ? "stdout_goto"
+                                                                                 : "stderr_goto";
+      what = std::string("cannot open ") + option + " " + quoted(s.subject) +
+             (in ? " for reading" : " for appending") + err + "; " + redirect_fix(s.error, option);
       break;
-    case step::stderr_redirect:
-      what = "cannot open stderr_goto " + quoted(s.subject) + " for appending" + err + "; " +
-             redirect_fix(s.error, "stderr_goto");
-      break;
+    }
     case step::pid_file:
       what = s.subject + err;
       break;
