@@ -4,11 +4,15 @@
 // the preserved arguments. Every daemon is stopped and reaped (DaemonTest::TearDown).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -63,6 +67,25 @@ TEST_F(Daemonize, DaemonIsInANewSessionButNotItsLeader) {
   // is the nearest subreaper: this test (init, outside a test).
   const std::string status = read_file("/proc/" + o.at("pid") + "/status");
   EXPECT_THAT(status, HasSubstr("\nPPid:\t" + std::to_string(::getpid()) + "\n"));
+}
+
+TEST_F(Daemonize, DaemonCannotReachTheInvokersControllingTerminal) {
+  // Give the invoking process a real controlling terminal (a pty), or the check is vacuous.
+  const auto r = invoke([&] {
+    ::setsid();
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    ::grantpt(master);
+    ::unlockpt(master);
+    const int slave = ::open(::ptsname(master), O_RDWR);
+    const bool has_tty = slave != -1 && ::ioctl(slave, TIOCSCTTY, 0) == 0 &&
+                         ::open("/dev/tty", O_RDWR | O_NOCTTY) != -1;
+    daemonize(path("app.pid"));
+    report_and_wait_for_term(dir(), {{"invoker_had_tty", has_tty ? "yes" : "no"}});
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const auto o = await_observation();
+  EXPECT_EQ(o.at("invoker_had_tty"), "yes") << "the control failed: no terminal to lose";
+  EXPECT_EQ(o.at("tty"), std::to_string(ENXIO)) << "the daemon has a controlling terminal";
 }
 
 TEST_F(Daemonize, PidFileIsLockedReadableAndRemovedAtNormalExit) {
@@ -262,16 +285,21 @@ TYPED_TEST_SUITE(FdSweep, SweepingPolicies);
 
 TYPED_TEST(FdSweep, ClosesInheritedFdsButKeepsShieldedOnes) {
   const auto r = this->invoke([&] {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    const int top = static_cast<int>(lim.rlim_cur) - 1;  // the highest fd we may open
     int p[2];
-    ::pipe(p);                  // two low fds, not close-on-exec: inherited
-    ::dup2(p[0], 700);          // a high one
-    ::dup2(p[1], 19000);        // one near RLIMIT_NOFILE
+    if (::pipe(p) != 0 || top < 1000) std::abort();  // two low fds, inherited
+    // One high fd, one at the very top of the range, one shielded high one.
+    if (::dup2(p[0], 700) != 700 || ::dup2(p[1], top) != top) std::abort();
     const int shielded = ::dup(p[0]);
-    const int shielded_high = ::dup2(p[1], 12345);
+    const int shielded_high = ::dup2(p[1], top - 7);
+    if (shielded_high != top - 7) std::abort();
     daemonizer_with<TypeParam> d;
     d.daemonize(this->path("app.pid"), {.shielded_fds = {shielded, shielded_high}});
     report_and_wait_for_term(
-        this->dir(), {{"inherited", std::to_string(p[0]) + "," + std::to_string(p[1]) + ",700,19000"},
+        this->dir(), {{"inherited", std::to_string(p[0]) + "," + std::to_string(p[1]) +
+                                        ",700," + std::to_string(top)},
                       {"shielded", std::to_string(shielded) + "," + std::to_string(shielded_high)}});
   });
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
@@ -322,6 +350,121 @@ TEST_F(Daemonize, InheritStdioKeepsTheCallersStreams) {
   await_observation();
   EXPECT_EQ(read_file(out), "still the caller's stdout\n");
   EXPECT_FALSE(fs::exists(path("x")));
+}
+
+TEST_F(Daemonize, ACallerWithClosedStdioGetsAnIntactPidFile) {
+  for (const bool inherit : {false, true}) {
+    SCOPED_TRACE(inherit ? "inherit_stdio" : "redirect_stdio");
+    fs::remove(path("observed"));
+    const auto r = invoke([&] {
+      ::close(0);
+      ::close(1);  // stderr stays: the test reads the invoking process's messages from it
+      const options opts{.stdout_goto = path("out.log")};
+      if (inherit) {
+        daemonizer_with<inherit_stdio>{}.daemonize(path("app.pid"), opts);
+      } else {
+        daemonize(path("app.pid"), opts);
+      }
+      std::printf("written to stdout\n");
+      std::fflush(stdout);
+      report_and_wait_for_term(dir());
+    });
+    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    const auto o = await_observation();
+    EXPECT_EQ(read_file(path("app.pid")), o.at("pid") + "\n") << "stdout went into the pid file";
+    EXPECT_NE(o.at("stdio0"), "closed");
+    EXPECT_NE(o.at("stdio1"), "closed");
+    stop(std::stoi(o.at("pid")));
+  }
+}
+
+TEST_F(Daemonize, ACallerIgnoringSigchldStillLearnsTheOutcome) {
+  const auto r = invoke([&] {
+    ::signal(SIGCHLD, SIG_IGN);
+    daemonize(path("app.pid"));
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(await_observation().at("SigIgn"), "0000000000000000") << "SIGCHLD still ignored";
+}
+
+TEST_F(Daemonize, GlibcInternalSignalHandlersSurviveTheReset) {
+  // set*id() in a threaded process makes glibc install its SIGSETXID handler, once per
+  // process. If the daemon reset it to the default, its next threaded setgid() would kill it.
+  const auto r = invoke([&] {
+    std::thread([] {}).detach();
+    std::thread t([] { ::usleep(100'000); });
+    if (::setgid(::getgid()) != 0) std::abort();
+    t.join();
+    daemonize(path("app.pid"));
+    std::thread t2([] { ::usleep(100'000); });
+    const bool ok = ::setgid(::getgid()) == 0;  // broadcasts SIGSETXID to t2
+    t2.join();
+    report_and_wait_for_term(dir(), {{"setgid", ok ? "survived" : "failed"}});
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(await_observation().at("setgid"), "survived");
+}
+
+TEST_F(Daemonize, ADaemonStartedByADaemonHoldsItsOwnLock) {
+  const auto r = invoke([&] {
+    daemonize(path("a.pid"));
+    const pid_t child = ::fork();
+    if (child == 0) {
+      daemonize(path("b.pid"));  // a second daemonization in a descendant
+      report_and_wait_for_term(dir());
+    }
+    ::waitpid(child, nullptr, 0);
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
+    int sig = 0;
+    ::sigwait(&term, &sig);
+    std::exit(0);
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const auto o = await_observation();
+  EXPECT_EQ(read_file(path("b.pid")), o.at("pid") + "\n");
+  EXPECT_TRUE(is_locked(path("b.pid")));
+  EXPECT_TRUE(is_locked(path("a.pid")));
+}
+
+TEST_F(Daemonize, ConcurrentStartersYieldExactlyOneDaemon) {
+  constexpr int kStarters = 8;
+  std::vector<pid_t> starters;
+  for (int i = 0; i < kStarters; ++i) {
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int err = ::open(path("starter" + std::to_string(i)).c_str(),
+                             O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(err, 2);
+      daemonize(path("app.pid"));
+      report_and_wait_for_term(dir());
+    }
+    starters.push_back(pid);
+  }
+  int succeeded = 0;
+  std::vector<std::string> refusals;
+  for (int i = 0; i < kStarters; ++i) {
+    int status = 0;
+    ::waitpid(starters[i], &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 0) {
+      ++succeeded;
+    } else {
+      EXPECT_EQ(WEXITSTATUS(status), 1);
+      refusals.push_back(read_file(path("starter" + std::to_string(i))));
+    }
+  }
+  EXPECT_EQ(succeeded, 1);
+  const auto o = await_observation();
+  EXPECT_EQ(read_file(path("app.pid")), o.at("pid") + "\n");
+  for (const auto& text : refusals) {
+    EXPECT_THAT(text, HasSubstr("already running (pid " + o.at("pid") + ")"));
+  }
+  EXPECT_EQ(children().size(), 1u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -291,7 +292,7 @@ INSTANTIATE_TEST_SUITE_P(
         Fault{"Dup2", [](detail::syscalls& s) { s.dup2 = dup2_fails; },
               "stdin redirect: cannot open stdin_goto '/dev/null' for reading: Bad file"},
         Fault{"PidLock", [](detail::syscalls& s) { s.flock = flock_fails; },
-              "pid file: '"},
+              "app.pid' cannot be locked: No locks available"},
         Fault{"PidWrite", [](detail::syscalls& s) { s.write = write_fails_no_space; },
               "cannot be written: No space left on device"},
         Fault{"PidPublish", [](detail::syscalls& s) { s.linkat = linkat_fails_no_space; },
@@ -380,6 +381,62 @@ TEST_F(Failure, DaemonDyingAfterWritingItsPidFileLeavesNoPidFile) {
   EXPECT_THAT(r.stderr_text, HasSubstr("exited with status 5"));
   expect_nothing_left();
 }
+
+// The daemon itself undoes its pid file when it cannot confirm; the invoking process's
+// clean-up is switched off here to prove it.
+struct pid_file_without_reclaim : locked_pid_file {
+  void reclaim(const plan&, long long) noexcept {}
+};
+
+TEST_F(Failure, DaemonThatCannotConfirmRemovesItsOwnPidFile) {
+  const auto r = invoke([&] {
+    invoker_pid = ::getpid();
+    sys().send = daemon_send_fails;
+    basic_daemonizer<pid_file_without_reclaim>{}.daemonize(path("app.pid"), {});
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  expect_nothing_left();
+}
+
+int open_without_tmpfile(const char* path, int flags, mode_t mode) noexcept {
+  if ((flags & O_TMPFILE) == O_TMPFILE) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return detail::real_syscalls().open(path, flags, mode);
+}
+
+int linkat_without_proc(int a, const char* from, int b, const char* to, int flags) noexcept {
+  if (std::strncmp(from, "/proc/", 6) == 0) {
+    errno = ENOENT;
+    return -1;
+  }
+  return detail::real_syscalls().linkat(a, from, b, to, flags);
+}
+
+class PidFileFallback : public Failure, public ::testing::WithParamInterface<int> {};
+
+TEST_P(PidFileFallback, PublishesThroughAHiddenTemporaryFileAndRemovesIt) {
+  const auto r = invoke([&] {
+    if (GetParam() == 0) sys().open = open_without_tmpfile;
+    if (GetParam() == 1) sys().linkat = linkat_without_proc;
+    daemonize(path("app.pid"));
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const auto o = await_observation();
+  EXPECT_EQ(read_file(path("app.pid")), o.at("pid") + "\n");
+  EXPECT_TRUE(is_locked(path("app.pid")));
+  for (const auto& e : fs::directory_iterator(dir())) {
+    EXPECT_THAT(e.path().filename().string(), ::testing::Not(HasSubstr(".tmp"))) << e.path();
+  }
+}
+INSTANTIATE_TEST_SUITE_P(Daemonize, PidFileFallback, ::testing::Values(0, 1),
+                         [](const auto& info) {
+                           return info.param == 0 ? std::string("NoOTmpfile")
+                                                  : std::string("NoProc");
+                         });
 
 }  // namespace
 }  // namespace daemoniker::testing

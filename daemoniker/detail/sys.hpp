@@ -39,6 +39,7 @@ struct syscalls {
   int (*fchmod)(int fd, mode_t mode) noexcept;
   int (*fstat)(int fd, struct stat* st) noexcept;
   int (*lstat)(const char* path, struct stat* st) noexcept;
+  int (*stat)(const char* path, struct stat* st) noexcept;
   ssize_t (*read)(int fd, void* buffer, std::size_t size) noexcept;
   ssize_t (*write)(int fd, const void* buffer, std::size_t size) noexcept;
   ssize_t (*send)(int fd, const void* buffer, std::size_t size, int flags) noexcept;

@@ -34,9 +34,10 @@ struct redirect_stdio {
 };
 
 /// Leaves the caller's stdin, stdout and stderr as they are (for foreground debugging, or when
-/// a supervisor already set them up).
+/// a supervisor already set them up). One that the caller had closed is opened on /dev/null,
+/// so that no file the daemon opens later can become its stdout by accident.
 struct inherit_stdio {
-  step_status redirect(const plan&) const noexcept { return {}; }
+  step_status redirect(const plan& p) const noexcept;
 };
 
 }  // namespace daemoniker

@@ -22,7 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -155,6 +157,12 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return buf;
 }
 
+std::string signal_text(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
+         " (" + ::strsignal(sig) + ")";
+}
+
 std::string death_text(long long pid, int status) {
   const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
   if (WIFEXITED(status)) {
@@ -162,18 +170,17 @@ std::string death_text(long long pid, int status) {
            " before confirming startup";
   }
   if (WIFSIGNALED(status)) {
-    const char* abbrev = ::sigabbrev_np(WTERMSIG(status));
-    return who + " was killed by " +
-           (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(WTERMSIG(status))) +
-           " (" + ::strsignal(WTERMSIG(status)) + ") before confirming startup";
+    return who + " was killed by " + signal_text(WTERMSIG(status)) + " before confirming startup";
   }
   return who + " ended before confirming startup";
 }
 
-void reap(pid_t pid, int* status = nullptr) noexcept {
+// Waits for a child; false when its status could not be had.
+bool reap(pid_t pid, int* status = nullptr) noexcept {
   int ignored = 0;
-  // ECHILD when the caller set SIGCHLD to SIG_IGN (children are reaped automatically).
-  retry_eintr([&] { return sys().waitpid(pid, status != nullptr ? status : &ignored, 0); });
+  return retry_eintr([&] {
+           return sys().waitpid(pid, status != nullptr ? status : &ignored, 0);
+         }) == pid;
 }
 
 // Waits (briefly) until `pid` has terminated, so that its pid file lock is released.
@@ -197,14 +204,19 @@ void await_death(pid_t pid) noexcept {
 
 role await_daemon(plan& p, const stages& st, int up, pid_t first) {
   using clock = std::chrono::steady_clock;
-  const auto deadline = clock::now() + p.success_timeout;
+  // A century stands for "forever" without overflowing the clock.
+  const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
+                                                        std::chrono::hours(24 * 365 * 100));
+  const auto deadline = clock::now() + wait;
   long long daemon = 0;
   record r;
   std::size_t got = 0;
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
     struct pollfd pfd {up, POLLIN, 0};
-    const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, static_cast<int>(left.count()));
+    const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+    const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, slice);
+    if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
     if (ready == -1 && errno == EINTR) continue;
     if (ready <= 0) {  // timed out: nothing half-started may survive
       sys().kill(-first, SIGKILL);  // the new session's process group, once setsid() ran
@@ -226,17 +238,19 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
     const ssize_t n = sys().read(up, reinterpret_cast<char*>(&r) + got, sizeof r - got);
     if (n == -1 && errno == EINTR) continue;
     if (n <= 0) {  // EOF before a verdict: the first child died without reporting
+      // Whatever it had started must not outlive us: its session, and the daemon if known.
+      sys().kill(-first, SIGKILL);
       int status = 0;
-      reap(first, &status);
+      const bool known = reap(first, &status);
       if (daemon > 0) {
         sys().kill(static_cast<pid_t>(daemon), SIGKILL);
         await_death(static_cast<pid_t>(daemon));
       }
       sys().close(up);
       std::string what = "the intermediate process (pid " + std::to_string(first) + ") ";
-      what += WIFSIGNALED(status) ? std::string("was killed by signal ") +
-                                        std::to_string(WTERMSIG(status))
-                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
+      what += !known               ? std::string("ended")
+              : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
+                                    : "exited with status " + std::to_string(WEXITSTATUS(status));
       fail(st, p, daemon,
            step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
     }
@@ -271,9 +285,37 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
   }
 }
 
+// While daemonize() waits, its children must stay waitable: a caller that ignores SIGCHLD
+// (or set SA_NOCLDWAIT) would have them reaped by the kernel — losing their exit status and
+// letting their pids be reused before we signal them. The caller's disposition is put back
+// once the daemon confirmed (failures end the process anyway).
+class waitable_children {
+ public:
+  waitable_children() noexcept {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    changed_ = sys().sigaction(SIGCHLD, nullptr, &saved_) == 0 &&
+               (saved_.sa_handler == SIG_IGN || (saved_.sa_flags & SA_NOCLDWAIT) != 0) &&
+               sys().sigaction(SIGCHLD, &dfl, nullptr) == 0;
+  }
+  ~waitable_children() {
+    // Only in the invoking process: the daemon keeps the default that reset_signals() set.
+    if (changed_ && ::getpid() == owner_) sys().sigaction(SIGCHLD, &saved_, nullptr);
+  }
+  waitable_children(const waitable_children&) = delete;
+  waitable_children& operator=(const waitable_children&) = delete;
+
+ private:
+  struct sigaction saved_ {};
+  bool changed_ = false;
+  pid_t owner_ = ::getpid();
+};
+
 }  // namespace
 
 role fork_handoff::launch(plan& p, const stages& st) {
+  waitable_children keep_zombies;
   int up[2];
   if (!make_channel(up)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
   p.keep(up[1]);  // the sweep in the first child must leave the channel open

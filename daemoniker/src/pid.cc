@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "daemoniker/detail/sys.hpp"
@@ -92,6 +93,21 @@ void drop(candidate& c) noexcept {
 }
 
 step_status fill(candidate& c, const char* path) noexcept {
+  // Never hold the lock on 0, 1 or 2: a caller that closed its stdio (with inherit_stdio)
+  // would otherwise have the daemon's printf() write into its pid file.
+  if (c.fd < 3) {
+    const int lifted = sys().fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
+    const int e = errno;
+    sys().close(c.fd);
+    c.fd = lifted;
+    if (c.fd == -1) {
+      drop(c);
+      return pid_failure(e, path, "cannot be created");
+    }
+    if (!c.named && c.proc[0] != '\0') {
+      fixed_text(c.proc, sizeof c.proc).add("/proc/self/fd/").add(static_cast<long long>(c.fd));
+    }
+  }
   if (sys().fchmod(c.fd, kPidMode) == -1 ||
       retry_eintr([&] { return sys().flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
     const int e = errno;
@@ -144,8 +160,9 @@ step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcep
 }
 
 // What a failed link() found at `path`: a live daemon (its pid in `holder`), a stale file that
-// was removed (try again), something that vanished (try again), or an error.
-enum class found { live, removed_stale, vanished, error };
+// was removed (try again), something that vanished (try again), a stale file that another
+// starter is removing right now (wait a moment, try again), or an error.
+enum class found { live, removed_stale, vanished, busy, error };
 
 found inspect(const char* path, long long& holder, step_status& error) noexcept {
   const int old = retry_eintr([&] { return sys().open(path, kOpenExisting, 0); });
@@ -169,7 +186,13 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
   if (retry_eintr([&] { return sys().flock(old, LOCK_EX | LOCK_NB); }) == -1) {
     const int e = errno;
     holder = e == EWOULDBLOCK ? read_pid(old) : 0;
+    // Locked, but naming a pid that no longer exists: another starter (or an invoking process
+    // cleaning up after a failed start) holds it only while removing it.
+    const bool being_removed =
+        e == EWOULDBLOCK && holder > 0 && sys().kill(static_cast<pid_t>(holder), 0) == -1 &&
+        errno == ESRCH;
     sys().close(old);
+    if (being_removed) return found::busy;
     if (e == EWOULDBLOCK) return found::live;
     error = pid_failure(e, path, "cannot be locked");
     return found::error;
@@ -228,7 +251,7 @@ step_status locked_pid_file::validate(const plan& p) const {
   }
   const std::string dir = p.pid_file.parent_path().native();
   struct stat st {};
-  if (::stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
+  if (sys().stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
     const int e = errno;
     return step_status::failure(
         step::pid_file, S_ISDIR(st.st_mode) ? e : ENOTDIR,
@@ -241,6 +264,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
   const char* path = p.pid_file.c_str();
   candidate c;
   bool unnamed = true;
+  long long holder = 0;
   if (auto s = make_candidate(c, path, unnamed); !s.ok()) return s;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const int linked =
@@ -252,8 +276,12 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
       return {};
     }
     const int e = errno;
+    if (e == EEXIST && names(path, c.fd)) {  // a retransmitted link() (NFS) that did succeed
+      if (c.named) sys().unlink(c.temp);
+      fd = c.fd;
+      return {};
+    }
     if (e == EEXIST) {
-      long long holder = 0;
       step_status error;
       switch (inspect(path, holder, error)) {
         case found::live:
@@ -262,6 +290,11 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
         case found::error:
           drop(c);
           return error;
+        case found::busy: {
+          const timespec pause{0, 2'000'000};  // nanosleep is async-signal-safe
+          ::nanosleep(&pause, nullptr);
+          continue;
+        }
         case found::removed_stale:
         case found::vanished:
           continue;
@@ -282,6 +315,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
     return pid_failure(e, path, "cannot be created");
   }
   drop(c);
+  if (holder > 0) return step_status::failure(step::already_running, 0, path, holder);
   return pid_failure(EAGAIN, path, "kept changing while it was being taken; retry");
 }
 
@@ -295,7 +329,9 @@ void locked_pid_file::abandon(const plan& p) noexcept {
 void locked_pid_file::hold(const plan& p) noexcept {
   if (fd == -1) return;
   static bool registered = false;
-  if (held.fd != -1) sys().close(held.fd);  // a second daemonization replaces the first
+  // A second daemonization in this very process replaces the first; a record inherited from a
+  // parent process names an fd number the sweep closed and that may now be ours: keep it.
+  if (held.fd != -1 && held.owner == ::getpid()) sys().close(held.fd);
   held.fd = fd;
   held.owner = ::getpid();
   fixed_text(held.path, sizeof held.path).add(p.pid_file.c_str());

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "daemoniker/options.hpp"
+#include "daemoniker/detail/sys.hpp"
 #include "text.hpp"
 
 namespace daemoniker {
@@ -89,7 +90,7 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
                      "stdin_goto/stdout_goto/stderr_goto; use daemoniker::inherit_stdio to "
                      "keep the caller's instead");
     }
-    if (::fcntl(fd, F_GETFD) == -1) {
+    if (detail::sys().fcntl(fd, F_GETFD, 0) == -1) {
       return invalid("options::shielded_fds contains " + std::to_string(fd) +
                      ", which is not open in the invoking process: open it before "
                      "daemonizing, or remove it from the list");
@@ -164,7 +165,10 @@ std::string redirect_fix(int error, const char* option) {
 
 }  // namespace
 
-std::string describe(const step_status& s, const plan& p) {
+std::string describe(const step_status& status, const plan& p) {
+  // A user-written policy may have filled `subject` without a terminating NUL.
+  step_status s = status;
+  s.subject[sizeof s.subject - 1] = '\0';
   std::string what;
   const std::string err = s.error != 0 ? std::string(": ") + std::strerror(s.error) : "";
   switch (s.failed) {

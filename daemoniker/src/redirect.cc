@@ -90,4 +90,19 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
   return {};
 }
 
+step_status inherit_stdio::redirect(const plan&) const noexcept {
+  constexpr step which[3] = {step::stdin_redirect, step::stdout_redirect, step::stderr_redirect};
+  for (int fd = 0; fd < 3; ++fd) {
+    if (sys().fcntl(fd, F_GETFD, 0) != -1 || errno != EBADF) continue;
+    // The lowest free number is taken, and every lower one is open: it is `fd` itself.
+    const int null = retry_eintr([] { return sys().open("/dev/null", O_RDWR | O_NOCTTY, 0); });
+    if (null == -1) return step_status::failure(which[fd], errno, "/dev/null");
+    if (null != fd) {
+      sys().close(null);
+      return step_status::failure(which[fd], EBADF, "/dev/null");
+    }
+  }
+  return {};
+}
+
 }  // namespace daemoniker

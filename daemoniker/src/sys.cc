@@ -44,6 +44,7 @@ int real_unlink(const char* path) noexcept { return ::unlink(path); }
 int real_fchmod(int fd, mode_t mode) noexcept { return ::fchmod(fd, mode); }
 int real_fstat(int fd, struct stat* st) noexcept { return ::fstat(fd, st); }
 int real_lstat(const char* path, struct stat* st) noexcept { return ::lstat(path, st); }
+int real_stat(const char* path, struct stat* st) noexcept { return ::stat(path, st); }
 ssize_t real_read(int fd, void* buffer, std::size_t size) noexcept {
   return ::read(fd, buffer, size);
 }
@@ -56,24 +57,31 @@ ssize_t real_send(int fd, const void* buffer, std::size_t size, int flags) noexc
 int real_socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
   return ::socketpair(domain, type, protocol, fds);
 }
+// The kernel's struct sigaction, for the raw system call below.
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+
 int real_sigaction(int sig, const struct sigaction* action, struct sigaction* old) noexcept {
   if (::sigaction(sig, action, old) == 0) return 0;
-  // glibc refuses (EINVAL) the two real-time signals it reserves for itself (32 and 33), yet a
-  // process can inherit them ignored across exec. glibc installs its own handlers for them on
-  // first use, so putting back the kernel default is safe — and daemon(7) asks for it.
+  // glibc refuses (EINVAL) the real-time signals it reserves for itself (32 and 33: thread
+  // cancellation and set*id broadcasts). A process can inherit them *ignored* across exec, and
+  // daemon(7) wants that undone; but once glibc installed its own handler it never installs it
+  // again, so an installed handler is left alone: only SIG_IGN becomes SIG_DFL.
   if (errno != EINVAL || action == nullptr || old != nullptr || action->sa_handler != SIG_DFL ||
       sig < 32 || sig >= SIGRTMIN) {
     return -1;
   }
-  struct {
-    void (*handler)(int);
-    unsigned long flags;
-    void (*restorer)();
-    unsigned long mask;
-  } kernel_action{SIG_DFL, 0, nullptr, 0};
-  return static_cast<int>(::syscall(SYS_rt_sigaction, sig, &kernel_action, nullptr,
-                                    sizeof kernel_action.mask));
+  kernel_sigaction current{};
+  if (::syscall(SYS_rt_sigaction, sig, nullptr, &current, sizeof current.mask) == -1) return -1;
+  if (current.handler != SIG_IGN) return 0;
+  const kernel_sigaction dfl{SIG_DFL, 0, nullptr, 0};
+  return static_cast<int>(::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask));
 }
+
 int real_sigprocmask(int how, const sigset_t* set, sigset_t* old) noexcept {
   // pthread_sigmask: sigprocmask is unspecified in a multi-threaded process.
   const int error = ::pthread_sigmask(how, set, old);
@@ -95,7 +103,7 @@ constexpr syscalls kReal{
     real_fork,     real_setsid,     real_chdir,      real_open,       real_close,
     real_close_range, real_getdents64, real_getrlimit, real_dup2,     real_fcntl,
     real_flock,    real_linkat,     real_unlink,     real_fchmod,     real_fstat,
-    real_lstat,    real_read,       real_write,      real_send,       real_socketpair,
+    real_lstat,    real_stat,       real_read,       real_write,      real_send,       real_socketpair,
     real_sigaction, real_sigprocmask, real_poll,     real_waitpid,    real_kill,
 };
 
