@@ -16,9 +16,12 @@
 // seam (daemoniker/detail/sys.hpp).
 #pragma once
 
+#include <cerrno>
 #include <exception>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -51,6 +54,14 @@ step_status change_directory(const plan&) noexcept;
 /// Ends the invoking process after the daemon confirmed: flushes stdio, _exit(0), or _exit(2)
 /// with a message when `by_exception`.
 [[noreturn]] void leave_invoker(bool by_exception) noexcept;
+
+// Defined in daemoniker/serialize.hpp, which a re-launching handoff's header includes.
+}  // namespace detail
+template <class... T>
+std::string encode_payload(const T&... values);
+template <class... T>
+std::optional<std::tuple<T...>> decode_payload(std::string_view bytes, std::string& error);
+namespace detail {
 
 template <class T>
 inline constexpr bool is_options_v = std::is_same_v<std::remove_cvref_t<T>, options>;
@@ -121,11 +132,12 @@ class basic_daemonizer {
                   "daemoniker: in the invoking process the Daemonizer returns value-initialized "
                   "args (the spec's None), so every preserved type must be default-constructible; "
                   "wrap it in std::optional, or use daemonize(), which never returns there");
-    if (launch(pid_file, opts) == role::invoker) {
+    auto values = run(pid_file, opts, std::forward<Args>(args)...);
+    if (!values) {
       invoker_ = true;
       return {true, std::decay_t<Args>{}...};
     }
-    return {false, std::forward<Args>(args)...};
+    return std::tuple_cat(std::tuple<bool>(false), std::move(*values));
   }
 
   /// The spec's daemonize(): returns (args...) in the daemon only; the invoking process exits
@@ -134,8 +146,9 @@ class basic_daemonizer {
   std::tuple<std::decay_t<Args>...> daemonize(const std::filesystem::path& pid_file,
                                               const options& opts, Args&&... args) {
     static_assert(!(detail::is_options_v<Args> || ...), DAEMONIKER_NO_PRESERVED_OPTIONS);
-    if (launch(pid_file, opts) == role::invoker) detail::leave_invoker(false);
-    return {std::forward<Args>(args)...};
+    auto values = run(pid_file, opts, std::forward<Args>(args)...);
+    if (!values) detail::leave_invoker(false);
+    return std::move(*values);
   }
 
   PidPolicy& pid_policy() noexcept { return pid_; }
@@ -144,14 +157,46 @@ class basic_daemonizer {
   HandoffPolicy& handoff_policy() noexcept { return handoff_; }
 
  private:
+  // The preserved values in the daemon; nothing in the invoking process. With fork() they are
+  // the caller's own, moved; with a re-launching handoff they crossed as bytes.
+  template <class... Args>
+  std::optional<std::tuple<std::decay_t<Args>...>> run(const std::filesystem::path& pid_file,
+                                                       const options& opts, Args&&... args) {
+    using values = std::tuple<std::decay_t<Args>...>;
+    if constexpr (relaunches_v<HandoffPolicy>) {
+      std::optional<values> received;
+      const std::string outgoing = is_setup() ? encode_payload(args...) : std::string();
+      auto accept = [&received](std::string_view bytes) noexcept -> step_status {
+        try {
+          std::string error;
+          received = decode_payload<std::decay_t<Args>...>(bytes, error);
+          if (!received) return step_status::failure(step::handoff, 0, error.c_str());
+          return {};
+        } catch (...) {
+          return step_status::failure(step::handoff, ENOMEM, "decoding the preserved arguments");
+        }
+      };
+      if (launch(pid_file, opts, outgoing, accept) == role::invoker) return std::nullopt;
+      return received;
+    } else {
+      auto unused = [](std::string_view) noexcept -> step_status { return {}; };
+      if (launch(pid_file, opts, {}, unused) == role::invoker) return std::nullopt;
+      return values(std::forward<Args>(args)...);
+    }
+  }
+
   // The sequence. daemon(7) order: sweep fds, reset signals, fork, setsid, fork, umask, chdir,
   // stdio, pid file, confirm. The sweep and the signal reset run in the first child rather
   // than in the invoking process, so that the invoking process keeps its fds and handlers for
   // the Daemonizer's parent branch; the daemon sees the same result.
-  role launch(const std::filesystem::path& pid_file, const options& opts) {
+  role launch(const std::filesystem::path& pid_file, const options& opts,
+              std::string_view payload,
+              detail::function_ref<step_status(std::string_view) noexcept> accept) {
     plan p;
-    if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
-    if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
+    if (is_setup()) {  // a re-launched daemon ignores its arguments: the plan crosses over
+      if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
+      if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
+    }
 
     auto detach = [this](const plan& pl) noexcept {
       return detail::run_in_order(
@@ -166,7 +211,7 @@ class basic_daemonizer {
     auto abandon = [this](const plan& pl) noexcept { pid_.abandon(pl); };
     auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
 
-    const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim});
+    const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim, payload, accept});
     if (r == role::daemon) pid_.hold(p);
     return r;
   }

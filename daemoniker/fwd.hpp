@@ -18,6 +18,7 @@ struct proc_fd_sweep;
 struct brute_force_sweep;
 struct no_sweep;
 struct fork_handoff;
+struct reexec_handoff;
 
 /// The daemonizer, composed of four policies (docs/policies.md). The defaults give the
 /// behaviour of the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or

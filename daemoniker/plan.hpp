@@ -31,6 +31,7 @@ enum class step : std::uint8_t {
   stderr_redirect, ///< opening / installing stderr
   pid_file,        ///< creating, locking, writing or publishing the pid file
   already_running, ///< the pid file is locked by a live daemon (`detail` holds its pid)
+  handoff,         ///< handing the plan and preserved arguments to a re-launched daemon
   confirm,         ///< sending the confirmation to the invoking process
   startup,         ///< the daemon died, was killed or did not confirm in time (`subject` says)
   policy,          ///< a user-written policy failed; `subject` holds its message

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <concepts>
+#include <string_view>
 
 #include "daemoniker/detail/function_ref.hpp"
 #include "daemoniker/plan.hpp"
@@ -38,7 +39,20 @@ struct stages {
   detail::function_ref<void(const plan&) noexcept> abandon;
   /// In the invoking process: remove what the daemon with this pid left behind when it failed.
   detail::function_ref<void(const plan&, long long) noexcept> reclaim;
+  /// For a handoff that re-launches the program (`H::relaunches`): the preserved arguments,
+  /// encoded by the invoking process (daemoniker/serialize.hpp) ...
+  std::string_view payload;
+  /// ... and, in the re-launched daemon, where they are decoded — before it confirms, so that a
+  /// corrupt payload is reported to the invoking process. Not async-signal-safe: a re-launched
+  /// daemon is a fresh process image.
+  detail::function_ref<step_status(std::string_view) noexcept> accept;
 };
+
+/// True for a HandoffPolicy that starts the daemon as a new run of the program (Windows, and
+/// `reexec_handoff` on POSIX): the preserved arguments then cross as bytes and must be
+/// serializable (daemoniker/serialize.hpp); with fork() they are simply copied.
+template <class H>
+inline constexpr bool relaunches_v = requires { requires H::relaunches; };
 
 template <class H>
 concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st) {
@@ -54,5 +68,13 @@ struct fork_handoff {
   [[nodiscard]] bool is_setup() const noexcept { return true; }
   role launch(plan& p, const stages& st);
 };
+
+/// The same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
+/// receives the plan and the preserved arguments over an inherited socket: `main` runs again
+/// from the top, `is_setup()` is false there, and the daemonize() call it reaches returns the
+/// arguments that crossed. For programs that cannot safely go on after fork() — already
+/// multi-threaded — and the model of how Windows works. Declared in
+/// daemoniker/policy/reexec.hpp, which brings the serializer with it.
+struct reexec_handoff;
 
 }  // namespace daemoniker

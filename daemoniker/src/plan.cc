@@ -140,6 +140,7 @@ const char* step_name(step s) {
     case step::stderr_redirect: return "stderr redirect";
     case step::pid_file: return "pid file";
     case step::already_running: return "pid file";
+    case step::handoff: return "handoff";
     case step::confirm: return "confirmation";
     case step::startup: return "startup";
     case step::policy: return "policy";
@@ -176,6 +177,7 @@ std::string describe(const step_status& status, const plan& p) {
       return "no failure";
     case step::options:
     case step::startup:
+    case step::handoff:
     case step::policy:
       what = s.subject;
       if (!err.empty()) what += err;

@@ -27,12 +27,16 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/detail/sys.hpp"
 #include "daemoniker/policy/handoff.hpp"
+#include "daemoniker/policy/reexec.hpp"
 
 namespace daemoniker {
 namespace {
@@ -98,18 +102,36 @@ bool make_channel(int ends[2]) noexcept {
   ::_exit(1);
 }
 
+// How the daemon goes on after the second fork when the program is re-launched (reexec_handoff):
+// everything execve() needs, prepared by the invoking process, because building it in the
+// fork window would allocate.
+struct relaunch {
+  const char* path;   // "/proc/self/exe"
+  char* const* argv;
+  char* const* envp;
+  int hand;           // the daemon's end of the handoff channel: plan and arguments arrive here
+};
+
 // The first child and, after it returns, the daemon. Async-signal-safe throughout.
-void become_daemon(plan& p, const stages& st, int up) noexcept {
+void become_daemon(plan& p, const stages& st, int up, const int down[2],
+                   const relaunch* exec) noexcept {
   if (auto s = st.detach(p); !s.ok()) report_and_exit(up, s);
   if (sys().setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
-  int down[2];
-  if (!make_channel(down)) report_and_exit(up, step_status::failure(step::channel, errno));
   const pid_t daemon = sys().fork();
   if (daemon == -1) report_and_exit(up, step_status::failure(step::second_fork, errno));
 
   if (daemon == 0) {  // the daemon: not a session leader, so it can never get a terminal
     sys().close(up);
     sys().close(down[0]);
+    if (exec != nullptr) {
+      // Only these two survive the exec; the new image finds them through DAEMONIKER_HANDOFF.
+      if (sys().fcntl(down[1], F_SETFD, 0) == -1 || sys().fcntl(exec->hand, F_SETFD, 0) == -1) {
+        report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
+      }
+      ::execve(exec->path, exec->argv, exec->envp);
+      report_and_exit(down[1], step_status::failure(step::handoff, errno,
+                                                    "execve(/proc/self/exe)"));
+    }
     if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
     record ready;
     ready.kind = record::ready;
@@ -125,6 +147,7 @@ void become_daemon(plan& p, const stages& st, int up) noexcept {
 
   // The first child: tell the invoking process who the daemon is, then relay its report.
   sys().close(down[1]);
+  if (exec != nullptr) sys().close(exec->hand);
   record hello;
   hello.kind = record::hello;
   hello.pid = daemon;
@@ -314,11 +337,42 @@ class waitable_children {
 
 }  // namespace
 
-role fork_handoff::launch(plan& p, const stages& st) {
+namespace {
+
+// Sends `bytes` to the re-launched daemon, giving up at `deadline` or when it is gone (its
+// report, or its death, then reaches the invoking process on the other channel).
+void send_handoff(int fd, std::string_view bytes,
+                  std::chrono::steady_clock::time_point deadline) noexcept {
+  while (!bytes.empty()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    struct pollfd pfd {fd, POLLOUT, 0};
+    const int ready = sys().poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
+    if (ready == -1 && errno == EINTR) continue;
+    if (ready <= 0 || (pfd.revents & (POLLERR | POLLHUP)) != 0) return;
+    const ssize_t n = sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == -1 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// The invoking process's side of both handoffs.
+// `down` is the channel from the daemon to the first child, made by the caller (whose daemon
+// may need to know its numbers).
+role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* exec,
+                  int hand_parent, std::string_view handoff_bytes) {
   waitable_children keep_zombies;
   int up[2];
-  if (!make_channel(up)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
-  p.keep(up[1]);  // the sweep in the first child must leave the channel open
+  if (!make_channel(up)) {
+    detail::fail_invoker(step_status::failure(step::channel, errno), p);
+  }
+  // The sweep in the first child must leave the channels open.
+  p.keep(up[1]);
+  p.keep(down[0]);
+  p.keep(down[1]);
+  if (exec != nullptr) p.keep(exec->hand);
 
   // Output buffered in stdio would otherwise be written once by each process.
   std::fflush(nullptr);
@@ -330,17 +384,165 @@ role fork_handoff::launch(plan& p, const stages& st) {
   const pid_t first = sys().fork();
   if (first == 0) {
     sys().close(up[0]);
-    become_daemon(p, st, up[1]);
+    if (hand_parent != -1) sys().close(hand_parent);
+    become_daemon(p, st, up[1], down, exec);
     return role::daemon;
   }
   const int fork_error = errno;
   sys().sigprocmask(SIG_SETMASK, &previous, nullptr);
   sys().close(up[1]);
+  sys().close(down[0]);
+  sys().close(down[1]);
+  if (exec != nullptr) sys().close(exec->hand);
   if (first == -1) {
     sys().close(up[0]);
     detail::fail_invoker(step_status::failure(step::fork, fork_error), p);
   }
+  if (hand_parent != -1) {
+    const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
+                                                          std::chrono::hours(24 * 365 * 100));
+    send_handoff(hand_parent, handoff_bytes, std::chrono::steady_clock::now() + wait);
+    sys().close(hand_parent);  // EOF: the daemon has all of it
+  }
   return await_daemon(p, st, up[0], first);
+}
+
+}  // namespace
+
+role fork_handoff::launch(plan& p, const stages& st) {
+  int down[2];
+  if (!make_channel(down)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
+  return start_daemon(p, st, down, nullptr, -1, {});
+}
+
+// --- reexec_handoff ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kHandoffVariable = "DAEMONIKER_HANDOFF";
+constexpr std::size_t kMaxHandoff = std::size_t{256} << 20;  // 256 MiB of arguments is a bug
+
+// Read before main() runs: is this process a re-launched daemon? (The variable is removed as
+// soon as the daemon has read its handoff, so asking later would give the wrong answer.)
+bool started_relaunched() noexcept {
+  static const bool relaunched = std::getenv(kHandoffVariable) != nullptr;
+  return relaunched;
+}
+[[maybe_unused]] const bool kEvaluatedEarly = started_relaunched();
+
+[[noreturn]] void handoff_unusable(const char* what) noexcept {
+  std::fprintf(stderr,
+               "%s: daemoniker: %s is set, but %s; it is set only for a daemon that "
+               "daemoniker re-launched: unset it\n",
+               program_invocation_short_name, kHandoffVariable, what);
+  std::fflush(nullptr);
+  ::_exit(2);
+}
+
+// The re-launched daemon: take the plan and the arguments, settle, confirm.
+role continue_relaunched(plan& p, const stages& st) {
+  const char* value = std::getenv(kHandoffVariable);
+  int hand = -1, down = -1;
+  if (value == nullptr || std::sscanf(value, "%d,%d", &hand, &down) != 2 ||
+      sys().fcntl(hand, F_GETFD, 0) == -1 || sys().fcntl(down, F_GETFD, 0) == -1) {
+    handoff_unusable("it does not name open channels");
+  }
+  ::unsetenv(kHandoffVariable);  // children of the daemon must not take themselves for it
+  // Close-on-exec again: the daemon's own children must not inherit the channels.
+  sys().fcntl(hand, F_SETFD, FD_CLOEXEC);
+  sys().fcntl(down, F_SETFD, FD_CLOEXEC);
+
+  std::string bytes;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = retry_eintr([&] { return sys().read(hand, buffer, sizeof buffer); });
+    if (n <= 0) break;
+    bytes.append(buffer, static_cast<std::size_t>(n));
+    if (bytes.size() > kMaxHandoff) break;
+  }
+  sys().close(hand);
+
+  const std::size_t plan_size = payload_frame_size(bytes);
+  std::string error;
+  auto received = plan_size == 0 ? std::nullopt
+                                 : decode_payload<plan>(std::string_view(bytes).substr(0, plan_size), error);
+  if (!received) {
+    report_and_exit(down, step_status::failure(
+                              step::handoff, 0,
+                              (plan_size == 0 ? "the handoff was truncated" : error).c_str()));
+  }
+  p = std::move(std::get<0>(*received));
+  if (auto s = st.accept(std::string_view(bytes).substr(plan_size)); !s.ok()) {
+    report_and_exit(down, s);
+  }
+  if (auto s = st.settle(p); !s.ok()) report_and_exit(down, s);
+  record ready;
+  ready.kind = record::ready;
+  ready.pid = ::getpid();
+  if (!send_record(down, ready)) {
+    st.abandon(p);
+    ::_exit(1);
+  }
+  sys().close(down);
+  return role::daemon;
+}
+
+// The command line of this process, as it was given (/proc/self/cmdline).
+bool read_command_line(std::vector<std::string>& argv) {
+  const int fd = sys().open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+  if (fd == -1) return false;
+  std::string all;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = retry_eintr([&] { return sys().read(fd, buffer, sizeof buffer); });
+    if (n <= 0) break;
+    all.append(buffer, static_cast<std::size_t>(n));
+  }
+  sys().close(fd);
+  for (std::size_t at = 0; at < all.size();) {
+    const std::size_t end = all.find('\0', at);
+    argv.push_back(all.substr(at, end - at));
+    at = end == std::string::npos ? all.size() : end + 1;
+  }
+  return !argv.empty();
+}
+
+}  // namespace
+
+bool reexec_handoff::is_setup() const noexcept { return !started_relaunched(); }
+
+role reexec_handoff::launch(plan& p, const stages& st) {
+  if (!is_setup()) return continue_relaunched(p, st);
+
+  std::vector<std::string> args;
+  if (!read_command_line(args)) {
+    detail::fail_invoker(step_status::failure(step::handoff, errno,
+                                              "cannot read /proc/self/cmdline to re-launch the "
+                                              "program: is /proc mounted?"),
+                         p);
+  }
+  if (p.strip_cmd_args) args.resize(1);
+  int hand[2], down[2];
+  if (!make_channel(hand) || !make_channel(down)) {
+    detail::fail_invoker(step_status::failure(step::channel, errno), p);
+  }
+  // The environment of the new run: ours, and where its two channels are (their numbers
+  // survive execve()).
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "DAEMONIKER_HANDOFF=", 19) != 0) env.emplace_back(*e);
+  }
+  env.push_back(std::string(kHandoffVariable) + "=" + std::to_string(hand[1]) + "," +
+                std::to_string(down[1]));
+  std::vector<char*> argv_ptrs, env_ptrs;
+  for (auto& a : args) argv_ptrs.push_back(a.data());
+  argv_ptrs.push_back(nullptr);
+  for (auto& e : env) env_ptrs.push_back(e.data());
+  env_ptrs.push_back(nullptr);
+  const relaunch exec{"/proc/self/exe", argv_ptrs.data(), env_ptrs.data(), hand[1]};
+
+  const std::string frames = encode_payload(p) + std::string(st.payload);
+  return start_daemon(p, st, down, &exec, hand[0], frames);
 }
 
 }  // namespace daemoniker
