@@ -34,6 +34,9 @@
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/redirect.hpp"
+#if defined(_WIN32)
+#include "daemoniker/policy/reexec.hpp"  // the default handoff on Windows
+#endif
 
 // The static_assert message must be a literal; it is used twice below.
 #define DAEMONIKER_NO_PRESERVED_OPTIONS                                                       \
@@ -195,6 +198,7 @@ class basic_daemonizer {
     plan p;
     if (is_setup()) {  // a re-launched daemon ignores its arguments: the plan crosses over
       if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
+      p.keep_caller_stdio = requires { requires RedirectPolicy::keeps_caller_stdio; };
       if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
     }
 

@@ -29,3 +29,6 @@
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/redirect.hpp"
+#if defined(_WIN32)
+#include "daemoniker/policy/reexec.hpp"
+#endif

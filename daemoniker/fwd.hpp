@@ -20,11 +20,18 @@ struct no_sweep;
 struct fork_handoff;
 struct reexec_handoff;
 
+/// The handoff of the platform: fork() on POSIX; a re-launch of the program on Windows.
+#if defined(_WIN32)
+using default_handoff = reexec_handoff;
+#else
+using default_handoff = fork_handoff;
+#endif
+
 /// The daemonizer, composed of four policies (docs/policies.md). The defaults give the
 /// behaviour of the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or
-/// /dev/null, the best available fd sweep, and fork().
+/// /dev/null, the best available fd sweep, and the platform's handoff.
 template <class PidPolicy = locked_pid_file, class RedirectPolicy = redirect_stdio,
-          class FdPolicy = auto_sweep, class HandoffPolicy = fork_handoff>
+          class FdPolicy = auto_sweep, class HandoffPolicy = default_handoff>
 class basic_daemonizer;
 
 /// The spec's `Daemonizer`: basic_daemonizer with every default.

@@ -64,6 +64,9 @@ struct plan {
   int fd_fallback_limit = 1024;
   std::chrono::milliseconds success_timeout{30000};
   bool strip_cmd_args = false;
+  /// The RedirectPolicy keeps the caller's stdio (it declares `keeps_caller_stdio`). Windows
+  /// sets the daemon's standard handles when it creates the process, so it needs to know.
+  bool keep_caller_stdio = false;
 
   /// Adds `fd` to keep_fds, keeping it sorted and unique (invoking process only: allocates).
   void keep(int fd);

@@ -60,14 +60,16 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
   { h.launch(pl, st) } -> std::same_as<role>;
 };
 
-/// fork(), setsid(), fork() again. The first child stays until the daemon confirmed and relays
+/// POSIX only: fork(), setsid(), fork() again. The first child stays until the daemon confirmed and relays
 /// the daemon's report (or its exit status) to the invoking process over a close-on-exec
 /// socket; the daemon is never a session leader and its parent becomes init (or the nearest
 /// subreaper) as soon as it is confirmed.
+#if !defined(_WIN32)
 struct fork_handoff {
   [[nodiscard]] bool is_setup() const noexcept { return true; }
   role launch(plan& p, const stages& st);
 };
+#endif
 
 /// The same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
 /// receives the plan and the preserved arguments over an inherited socket: `main` runs again

@@ -37,6 +37,7 @@ struct redirect_stdio {
 /// a supervisor already set them up). One that the caller had closed is opened on /dev/null,
 /// so that no file the daemon opens later can become its stdout by accident.
 struct inherit_stdio {
+  static constexpr bool keeps_caller_stdio = true;
   step_status redirect(const plan& p) const noexcept;
 };
 

@@ -1,6 +1,7 @@
 // FdPolicy models. Everything here runs in the first child right after fork(), in a process
 // that may have been multi-threaded: async-signal-safe system calls only — no malloc (hence
 // getdents64 on a stack buffer instead of opendir/readdir), no stdio, no locks.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -121,3 +122,5 @@ step_status auto_sweep::sweep(const plan& p) const noexcept {
 }
 
 }  // namespace daemoniker
+
+#endif  // !defined(_WIN32)

@@ -14,6 +14,7 @@
 // stdio lock at the moment of fork(). Everything that runs there — this file's child paths and
 // the stages it is given — uses only async-signal-safe calls: no allocation, no stdio, no
 // exceptions. Messages travel as fixed-size records and are formatted by the invoking process.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -546,3 +547,5 @@ role reexec_handoff::launch(plan& p, const stages& st) {
 }
 
 }  // namespace daemoniker
+
+#endif  // !defined(_WIN32)

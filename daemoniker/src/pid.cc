@@ -12,6 +12,7 @@
 //      refers to the inode we locked, we unlink it (still holding its lock, so a racing starter
 //      that opened it sees a vanished inode and retries) and go back to 2.
 // Removal, here and at exit, unlinks before the lock is released, for the same reason.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
@@ -354,3 +355,5 @@ void locked_pid_file::reclaim(const plan& p, long long pid) noexcept {
 }
 
 }  // namespace daemoniker
+
+#endif  // !defined(_WIN32)

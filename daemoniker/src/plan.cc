@@ -2,8 +2,18 @@
 // failure to a person.
 #include "daemoniker/plan.hpp"
 
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -14,7 +24,9 @@
 #include <system_error>
 
 #include "daemoniker/options.hpp"
+#if !defined(_WIN32)
 #include "daemoniker/detail/sys.hpp"
+#endif
 #include "text.hpp"
 
 namespace daemoniker {
@@ -90,11 +102,13 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
                      "stdin_goto/stdout_goto/stderr_goto; use daemoniker::inherit_stdio to "
                      "keep the caller's instead");
     }
+#if !defined(_WIN32)  // unused on Windows, as in the spec
     if (detail::sys().fcntl(fd, F_GETFD, 0) == -1) {
       return invalid("options::shielded_fds contains " + std::to_string(fd) +
                      ", which is not open in the invoking process: open it before "
                      "daemonizing, or remove it from the list");
     }
+#endif
   }
 
   std::error_code ec;
@@ -107,7 +121,11 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
   }
 
   plan p;
+#if defined(_WIN32)
+  const std::filesystem::path devnull = "NUL";
+#else
   const std::filesystem::path devnull = "/dev/null";
+#endif
   if (auto s = resolve("chdir", o.chdir, cwd, cwd, p.chdir); !s.ok()) return s;
   if (auto s = resolve("stdin_goto", o.stdin_goto, devnull, cwd, p.stdin_goto); !s.ok()) return s;
   if (auto s = resolve("stdout_goto", o.stdout_goto, devnull, cwd, p.stdout_goto); !s.ok()) return s;
@@ -151,6 +169,17 @@ const char* step_name(step s) {
 std::string quoted(const char* s) { return std::string("'") + s + "'"; }
 
 std::string redirect_fix(int error, const char* option) {
+#if defined(_WIN32)
+  switch (error) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND: return "its directory does not exist: create it, or fix options::" +
+                                      std::string(option);
+    case ERROR_ACCESS_DENIED: return "the daemon may not open it (or it is a directory): fix "
+                                     "its permissions, or choose another path for options::" +
+                                     std::string(option);
+    default: return "fix options::" + std::string(option);
+  }
+#endif
   switch (error) {
     case EISDIR: return "it is a directory: name a file in it instead";
     case ENOENT: return "its directory does not exist: create it, or fix options::" +
@@ -166,12 +195,30 @@ std::string redirect_fix(int error, const char* option) {
 
 }  // namespace
 
+// The text of an error number: errno on POSIX, a Win32 error code on Windows.
+std::string error_text(int error) {
+#if defined(_WIN32)
+  char* text = nullptr;
+  const DWORD n = ::FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, static_cast<DWORD>(error), 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  std::string out = n > 0 ? std::string(text, n) : "error " + std::to_string(error);
+  if (text != nullptr) ::LocalFree(text);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == '.')) {
+    out.pop_back();
+  }
+  return out + " (error " + std::to_string(error) + ")";
+#else
+  return std::strerror(error);
+#endif
+}
+
 std::string describe(const step_status& status, const plan& p) {
   // A user-written policy may have filled `subject` without a terminating NUL.
   step_status s = status;
   s.subject[sizeof s.subject - 1] = '\0';
   std::string what;
-  const std::string err = s.error != 0 ? std::string(": ") + std::strerror(s.error) : "";
+  const std::string err = s.error != 0 ? ": " + error_text(s.error) : "";
   switch (s.failed) {
     case step::none:
       return "no failure";
@@ -219,7 +266,7 @@ std::string describe(const step_status& status, const plan& p) {
       break;
     case step::already_running:
       what = "already running (pid " + (s.detail > 0 ? std::to_string(s.detail) : "unknown") +
-             "): " + quoted(p.pid_file.empty() ? s.subject : p.pid_file.c_str()) +
+             "): " + quoted(p.pid_file.empty() ? s.subject : p.pid_file.string().c_str()) +
              " is locked by it; stop that daemon first, or use another pid file";
       break;
     case step::confirm:

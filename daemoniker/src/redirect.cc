@@ -1,5 +1,6 @@
 // RedirectPolicy models. redirect() runs in the daemon before it confirmed startup:
 // async-signal-safe system calls only.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -106,3 +107,5 @@ step_status inherit_stdio::redirect(const plan&) const noexcept {
 }
 
 }  // namespace daemoniker
+
+#endif  // !defined(_WIN32)

@@ -1,4 +1,5 @@
 // The fixed steps of daemonization that are not policies, and how the invoking process ends.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -74,3 +75,5 @@ void leave_invoker(bool by_exception) noexcept {
 }
 
 }  // namespace daemoniker::detail
+
+#endif  // !defined(_WIN32)

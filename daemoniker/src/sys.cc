@@ -1,4 +1,5 @@
 // The default system-call table: thin, noexcept forwards to POSIX/Linux.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include "daemoniker/detail/sys.hpp"
 
 #include <pthread.h>
@@ -116,3 +117,5 @@ syscalls& sys() noexcept { return current; }
 const syscalls& real_syscalls() noexcept { return kReal; }
 
 }  // namespace daemoniker::detail
+
+#endif  // !defined(_WIN32)

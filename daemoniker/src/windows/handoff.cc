@@ -1,0 +1,404 @@
+// Windows: reexec_handoff, the default. The daemon is the same executable started again
+// (GetModuleFileNameW, so any .exe works — no interpreter, no script) with CreateProcessW:
+//
+//   - DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP (no console, no Ctrl+C from the invoker's
+//     console), plus CREATE_BREAKAWAY_FROM_JOB when the job allows it;
+//   - only the intended handles inherited (STARTUPINFOEX + PROC_THREAD_ATTRIBUTE_HANDLE_LIST):
+//     the handoff pipe, the report pipe and the three standard handles;
+//   - stdin/stdout/stderr set at the handle level to the *_goto targets (stdout and stderr
+//     opened for appending; one handle for a shared path), so C-level writes and the daemon's
+//     own child processes are redirected too;
+//   - the command line re-quoted with the rules CommandLineToArgvW inverts (or the program
+//     only, with options::strip_cmd_args), so the daemon sees exactly the original argv.
+//
+// The plan and the preserved arguments go down an inherited pipe (never a temporary file);
+// DAEMONIKER_HANDOFF names the two pipes' handle values and is removed by the daemon. The
+// invoking process waits for the daemon's report for at most success_timeout; a failure, an
+// early exit or a timeout is reported, the half-started daemon terminated and its pid file
+// removed.
+#if defined(_WIN32)
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cwchar>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/policy/reexec.hpp"
+#include "win32.hpp"
+
+#include <shellapi.h>
+
+namespace daemoniker {
+namespace {
+
+using detail::close_handle;
+using detail::narrow;
+using detail::win32_failure;
+
+constexpr const wchar_t* kHandoffVariable = L"DAEMONIKER_HANDOFF";
+constexpr std::size_t kMaxHandoff = std::size_t{256} << 20;
+
+struct record {
+  enum kind_t : std::uint32_t { ready = 2, failed = 3 };
+  std::uint32_t magic = 0x4b4e4d44;  // "DMNK"
+  kind_t kind = failed;
+  std::int64_t pid = 0;
+  std::int64_t wait_status = 0;
+  step_status status;
+};
+
+bool started_relaunched() noexcept {
+  static const bool relaunched = ::GetEnvironmentVariableW(kHandoffVariable, nullptr, 0) > 0;
+  return relaunched;
+}
+[[maybe_unused]] const bool kEvaluatedEarly = started_relaunched();
+
+bool write_all(HANDLE h, const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    DWORD done = 0;
+    if (!::WriteFile(h, p, static_cast<DWORD>(std::min<std::size_t>(n, 1 << 20)), &done, nullptr)) {
+      return false;
+    }
+    p += done;
+    n -= done;
+  }
+  return true;
+}
+
+[[noreturn]] void report_and_exit(HANDLE report, const step_status& s) {
+  record r;
+  r.kind = record::failed;
+  r.status = s;
+  write_all(report, &r, sizeof r);
+  std::_Exit(1);
+}
+
+// --- quoting: the inverse of CommandLineToArgvW ----------------------------------------------
+
+void append_quoted(std::wstring& line, const std::wstring& arg) {
+  if (!line.empty()) line += L' ';
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    line += arg;
+    return;
+  }
+  line += L'"';
+  for (auto it = arg.begin();; ++it) {
+    std::size_t backslashes = 0;
+    while (it != arg.end() && *it == L'\\') {
+      ++it;
+      ++backslashes;
+    }
+    if (it == arg.end()) {  // double them before the closing quote
+      line.append(backslashes * 2, L'\\');
+      break;
+    }
+    if (*it == L'"') {  // double them and escape the quote
+      line.append(backslashes * 2 + 1, L'\\');
+      line += L'"';
+    } else {
+      line.append(backslashes, L'\\');
+      line += *it;
+    }
+  }
+  line += L'"';
+}
+
+std::wstring command_line(bool program_only) {
+  int argc = 0;
+  wchar_t** argv = ::CommandLineToArgvW(::GetCommandLineW(), &argc);
+  std::wstring line;
+  for (int i = 0; i < argc && (i == 0 || !program_only); ++i) append_quoted(line, argv[i]);
+  ::LocalFree(argv);
+  return line;
+}
+
+// --- the invoking process ---------------------------------------------------------------------
+
+struct std_handles {
+  HANDLE in = nullptr, out = nullptr, err = nullptr;
+  std::vector<HANDLE> owned;  // to close once the daemon has them
+  ~std_handles() {
+    for (HANDLE& h : owned) close_handle(h);
+  }
+};
+
+// Opens (or borrows) the daemon's standard handles, inheritable.
+step_status open_std_handles(const plan& p, std_handles& out) {
+  SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  if (p.keep_caller_stdio) {
+    const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    HANDLE* slot[3] = {&out.in, &out.out, &out.err};
+    for (int i = 0; i < 3; ++i) {
+      HANDLE mine = ::GetStdHandle(which[i]);
+      HANDLE copy = nullptr;
+      if (mine != nullptr && mine != INVALID_HANDLE_VALUE &&
+          ::DuplicateHandle(::GetCurrentProcess(), mine, ::GetCurrentProcess(), &copy, 0, TRUE,
+                            DUPLICATE_SAME_ACCESS)) {
+        *slot[i] = copy;
+        out.owned.push_back(copy);
+      }
+    }
+    return {};
+  }
+  const std::filesystem::path* paths[3] = {&p.stdin_goto, &p.stdout_goto, &p.stderr_goto};
+  const step which[3] = {step::stdin_redirect, step::stdout_redirect, step::stderr_redirect};
+  HANDLE* slot[3] = {&out.in, &out.out, &out.err};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < i; ++j) {  // one handle per distinct path
+      if (*paths[j] == *paths[i]) *slot[i] = *slot[j];
+    }
+    if (*slot[i] != nullptr) continue;
+    const bool input = i == 0 && *paths[0] != p.stdout_goto && *paths[0] != p.stderr_goto;
+    const bool output_too = i == 0 && !input;
+    HANDLE h = ::CreateFileW(
+        paths[i]->c_str(),
+        input ? GENERIC_READ : (FILE_APPEND_DATA | SYNCHRONIZE | (output_too ? GENERIC_READ : 0)),
+        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inheritable,
+        input ? OPEN_EXISTING : OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) return win32_failure(which[i], ::GetLastError(), *paths[i]);
+    *slot[i] = h;
+    out.owned.push_back(h);
+  }
+  return {};
+}
+
+// The environment block of the new run: ours, without a stale handoff variable, plus ours.
+std::vector<wchar_t> environment_with(const std::wstring& handoff) {
+  std::vector<wchar_t> block;
+  wchar_t* env = ::GetEnvironmentStringsW();
+  const std::wstring prefix = std::wstring(kHandoffVariable) + L"=";
+  for (const wchar_t* e = env; *e != L'\0'; e += std::wcslen(e) + 1) {
+    if (std::wcsncmp(e, prefix.c_str(), prefix.size()) == 0) continue;
+    block.insert(block.end(), e, e + std::wcslen(e) + 1);
+  }
+  ::FreeEnvironmentStringsW(env);
+  const std::wstring ours = prefix + handoff;
+  block.insert(block.end(), ours.c_str(), ours.c_str() + ours.size() + 1);
+  block.push_back(L'\0');
+  return block;
+}
+
+std::string exit_text(DWORD pid, DWORD code) {
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%08lX", static_cast<unsigned long>(code));
+  const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
+  if (code >= 0xC0000000UL) {  // an NTSTATUS: it crashed
+    return who + " crashed with exception " + hex + " before confirming startup";
+  }
+  return who + " exited with status " + std::to_string(code) + " before confirming startup";
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  if (ms.count() % 1000 == 0) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  }
+  return buf;
+}
+
+role launch_daemon(plan& p, const stages& st) {
+  std_handles stdio;
+  if (auto s = open_std_handles(p, stdio); !s.ok()) detail::fail_invoker(s, p);
+
+  const std::string frames = encode_payload(p) + std::string(st.payload);
+  SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, FALSE};
+  HANDLE hand_read = nullptr, hand_write = nullptr, report_read = nullptr, report_write = nullptr;
+  // The handoff pipe is big enough for the whole payload: writing it never waits for the daemon.
+  const DWORD hand_size = static_cast<DWORD>(std::min<std::size_t>(frames.size() + 4096, 1u << 30));
+  if (!::CreatePipe(&hand_read, &hand_write, &plain, hand_size) ||
+      !::CreatePipe(&report_read, &report_write, &plain, 0) ||
+      !::SetHandleInformation(hand_read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
+      !::SetHandleInformation(report_write, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
+    detail::fail_invoker(step_status::failure(step::channel, static_cast<int>(::GetLastError())), p);
+  }
+
+  std::vector<HANDLE> inherited{hand_read, report_write};
+  for (HANDLE h : {stdio.in, stdio.out, stdio.err}) {
+    if (h != nullptr && std::find(inherited.begin(), inherited.end(), h) == inherited.end()) {
+      inherited.push_back(h);
+    }
+  }
+  SIZE_T size = 0;
+  ::InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+  std::vector<char> attributes_storage(size);
+  auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attributes_storage.data());
+  if (!::InitializeProcThreadAttributeList(attributes, 1, 0, &size) ||
+      !::UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+                                   inherited.data(), inherited.size() * sizeof(HANDLE), nullptr,
+                                   nullptr)) {
+    detail::fail_invoker(step_status::failure(step::handoff, static_cast<int>(::GetLastError()),
+                                              "cannot restrict the inherited handles"),
+                         p);
+  }
+  STARTUPINFOEXW si{};
+  si.StartupInfo.cb = sizeof si;
+  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  si.StartupInfo.hStdInput = stdio.in;
+  si.StartupInfo.hStdOutput = stdio.out;
+  si.StartupInfo.hStdError = stdio.err;
+  si.lpAttributeList = attributes;
+
+  wchar_t module[32768] = {};
+  ::GetModuleFileNameW(nullptr, module, 32768);
+  std::wstring line = command_line(p.strip_cmd_args);
+  const std::wstring handoff =
+      std::to_wstring(reinterpret_cast<std::uintptr_t>(hand_read)) + L"," +
+      std::to_wstring(reinterpret_cast<std::uintptr_t>(report_write));
+  std::vector<wchar_t> env = environment_with(handoff);
+
+  PROCESS_INFORMATION pi{};
+  DWORD flags = DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT |
+                EXTENDED_STARTUPINFO_PRESENT;
+  BOOL created = ::CreateProcessW(module, line.data(), nullptr, nullptr, TRUE,
+                                  flags | CREATE_BREAKAWAY_FROM_JOB, env.data(), nullptr,
+                                  &si.StartupInfo, &pi);
+  if (!created && ::GetLastError() == ERROR_ACCESS_DENIED) {  // the job forbids breaking away
+    created = ::CreateProcessW(module, line.data(), nullptr, nullptr, TRUE, flags, env.data(),
+                               nullptr, &si.StartupInfo, &pi);
+  }
+  const DWORD create_error = ::GetLastError();
+  ::DeleteProcThreadAttributeList(attributes);
+  close_handle(hand_read);
+  close_handle(report_write);
+  if (!created) {
+    detail::fail_invoker(step_status::failure(step::fork, static_cast<int>(create_error),
+                                              "CreateProcessW"),
+                         p);
+  }
+  close_handle(pi.hThread);
+  write_all(hand_write, frames.data(), frames.size());
+  close_handle(hand_write);  // EOF: the daemon has it all
+
+  // Wait for the report, the daemon's end, or the deadline.
+  using clock = std::chrono::steady_clock;
+  const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
+                                                        std::chrono::hours(24 * 365 * 100));
+  const auto deadline = clock::now() + wait;
+  record r;
+  std::size_t got = 0;
+  const long long daemon = pi.dwProcessId;
+  auto fail = [&](const step_status& s) {
+    ::WaitForSingleObject(pi.hProcess, 2000);
+    close_handle(pi.hProcess);
+    close_handle(report_read);
+    st.reclaim(p, daemon);
+    detail::fail_invoker(s, p);
+  };
+  for (;;) {
+    DWORD available = 0;
+    const bool pipe_ok = ::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr);
+    if (pipe_ok && available > 0) {
+      DWORD n = 0;
+      if (::ReadFile(report_read, reinterpret_cast<char*>(&r) + got,
+                     static_cast<DWORD>(std::min<std::size_t>(available, sizeof r - got)), &n,
+                     nullptr)) {
+        got += n;
+      }
+      if (got < sizeof r) continue;
+      if (r.magic != record{}.magic) {
+        ::TerminateProcess(pi.hProcess, 1);
+        fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
+      }
+      if (r.kind == record::ready) {
+        close_handle(pi.hProcess);
+        close_handle(report_read);
+        return role::invoker;
+      }
+      fail(r.status);
+    }
+    if (::WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
+      // Ended: drain a last report that may have raced with its exit.
+      if (::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
+        continue;
+      }
+      DWORD code = 0;
+      ::GetExitCodeProcess(pi.hProcess, &code);
+      fail(step_status::failure(step::startup, 0,
+                                exit_text(pi.dwProcessId, code).c_str()));
+    }
+    if (clock::now() >= deadline) {
+      ::TerminateProcess(pi.hProcess, 1);
+      fail(step_status::failure(
+          step::startup, 0,
+          ("the daemon (pid " + std::to_string(daemon) + ") did not confirm startup within " +
+           seconds_text(p.success_timeout) +
+           " and was terminated; raise options::success_timeout if its startup is "
+           "legitimately slow")
+              .c_str()));
+    }
+    ::Sleep(2);
+  }
+}
+
+// --- the re-launched daemon ------------------------------------------------------------------
+
+role continue_relaunched(plan& p, const stages& st) {
+  wchar_t value[64] = {};
+  ::GetEnvironmentVariableW(kHandoffVariable, value, 64);
+  unsigned long long hand_value = 0, report_value = 0;
+  if (std::swscanf(value, L"%llu,%llu", &hand_value, &report_value) != 2) {
+    std::fprintf(stderr, "%s: daemoniker: DAEMONIKER_HANDOFF is set, but it does not name open "
+                         "channels; it is set only for a daemon that daemoniker re-launched: "
+                         "unset it\n",
+                 detail::program_name().c_str());
+    std::_Exit(2);
+  }
+  HANDLE hand = reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(hand_value));
+  HANDLE report = reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(report_value));
+  // Gone from the environment (both Win32's and the C runtime's copy), and not inherited by
+  // the daemon's own children.
+  ::SetEnvironmentVariableW(kHandoffVariable, nullptr);
+  ::_wputenv(L"DAEMONIKER_HANDOFF=");
+  ::SetHandleInformation(hand, HANDLE_FLAG_INHERIT, 0);
+  ::SetHandleInformation(report, HANDLE_FLAG_INHERIT, 0);
+
+  std::string bytes;
+  char buffer[65536];
+  for (;;) {
+    DWORD n = 0;
+    if (!::ReadFile(hand, buffer, sizeof buffer, &n, nullptr) || n == 0) break;
+    bytes.append(buffer, n);
+    if (bytes.size() > kMaxHandoff) break;
+  }
+  close_handle(hand);
+
+  const std::size_t plan_size = payload_frame_size(bytes);
+  std::string error = "the handoff was truncated";
+  std::optional<std::tuple<plan>> received;
+  if (plan_size != 0) received = decode_payload<plan>(std::string_view(bytes).substr(0, plan_size), error);
+  if (!received) report_and_exit(report, step_status::failure(step::handoff, 0, error.c_str()));
+  p = std::move(std::get<0>(*received));
+  if (auto s = st.accept(std::string_view(bytes).substr(plan_size)); !s.ok()) {
+    report_and_exit(report, s);
+  }
+  if (auto s = st.settle(p); !s.ok()) report_and_exit(report, s);
+  record ready;
+  ready.kind = record::ready;
+  ready.pid = ::GetCurrentProcessId();
+  if (!write_all(report, &ready, sizeof ready)) {
+    st.abandon(p);
+    std::_Exit(1);
+  }
+  close_handle(report);
+  return role::daemon;
+}
+
+}  // namespace
+
+bool reexec_handoff::is_setup() const noexcept { return !started_relaunched(); }
+
+role reexec_handoff::launch(plan& p, const stages& st) {
+  return is_setup() ? launch_daemon(p, st) : continue_relaunched(p, st);
+}
+
+}  // namespace daemoniker
+
+#endif  // defined(_WIN32)

@@ -1,0 +1,193 @@
+// Windows: locked_pid_file.
+//
+// The file holds "<pid>\n" and a LockFileEx lock on one byte far past its end (at 4 GiB), so
+// the lock proves liveness while any process can still read the pid (a whole-file lock would
+// block reads on Windows). The invoking process checks the lock before re-launching, to refuse
+// a second start at once; the daemon takes it for real. The file is opened with
+// FILE_SHARE_DELETE, so removal deletes it while the lock is held: delete before unlock.
+#if defined(_WIN32)
+#include <cstdlib>
+#include <string>
+
+#include "daemoniker/policy/pid.hpp"
+#include "win32.hpp"
+
+namespace daemoniker {
+namespace {
+
+using detail::close_handle;
+using detail::win32_failure;
+
+constexpr DWORD kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+HANDLE open_pid_file(const std::filesystem::path& path, DWORD creation) {
+  // FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened as itself, and refused below.
+  return ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, kShareAll, nullptr,
+                       creation, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+}
+
+bool lock(HANDLE h) {
+  OVERLAPPED at{};
+  at.OffsetHigh = 1;  // byte 4 GiB: past any pid file's end
+  return ::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at) != 0;
+}
+
+void unlock(HANDLE h) {
+  OVERLAPPED at{};
+  at.OffsetHigh = 1;
+  ::UnlockFileEx(h, 0, 1, 0, &at);
+}
+
+long long read_pid(HANDLE h) {
+  char buf[32] = {};
+  DWORD n = 0;
+  OVERLAPPED at{};  // from offset 0, whatever the file pointer
+  if (!::ReadFile(h, buf, sizeof buf - 1, &n, &at)) return 0;
+  long long v = 0;
+  for (DWORD i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) v = v * 10 + (buf[i] - '0');
+  return v;
+}
+
+step_status refuse_odd_file(HANDLE h, const std::filesystem::path& path) {
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!::GetFileInformationByHandle(h, &info)) return win32_failure(step::pid_file, ::GetLastError(), path);
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+    return step_status::failure(
+        step::pid_file, 0,
+        ("'" + detail::narrow(path.native()) +
+         "' is a symbolic link; pid files are never followed through links: remove the link, "
+         "or point pid_file at a regular file").c_str());
+  }
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+    return step_status::failure(
+        step::pid_file, 0,
+        ("'" + detail::narrow(path.native()) +
+         "' exists and is not a regular file: remove it, or choose another pid file path").c_str());
+  }
+  return {};
+}
+
+// Deletes the file behind `h` (it stays until the last handle closes, which is ours).
+void delete_by_handle(HANDLE h) {
+  FILE_DISPOSITION_INFO dispose{TRUE};
+  ::SetFileInformationByHandle(h, FileDispositionInfo, &dispose, sizeof dispose);
+}
+
+struct held_file {
+  HANDLE handle = nullptr;
+  DWORD owner = 0;
+};
+held_file held;
+
+void remove_at_exit() {
+  if (held.handle == nullptr || ::GetCurrentProcessId() != held.owner) return;
+  delete_by_handle(held.handle);
+  unlock(held.handle);
+  close_handle(held.handle);
+}
+
+}  // namespace
+
+step_status locked_pid_file::validate(const plan& p) const {
+  if (p.pid_file.empty()) {
+    return step_status::failure(step::options, 0,
+                                "the pid file path is empty: pass a path such as "
+                                "C:\\ProgramData\\myapp\\myapp.pid, or use daemoniker::no_pid_file");
+  }
+  const auto dir = p.pid_file.parent_path();
+  const DWORD attributes = ::GetFileAttributesW(dir.c_str());
+  if (attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+    return step_status::failure(
+        step::pid_file, static_cast<int>(ERROR_PATH_NOT_FOUND),
+        ("the pid file's directory '" + detail::narrow(dir.native()) +
+         "' is not usable: create it first").c_str());
+  }
+  // Refuse a second start before re-launching anything: try the lock, and let go at once.
+  HANDLE h = open_pid_file(p.pid_file, OPEN_EXISTING);
+  if (h == INVALID_HANDLE_VALUE) return {};
+  step_status s = refuse_odd_file(h, p.pid_file);
+  if (s.ok()) {
+    if (lock(h)) {
+      unlock(h);
+    } else {
+      s = step_status::failure(step::already_running, 0, detail::narrow(p.pid_file.native()).c_str(),
+                               read_pid(h));
+    }
+  }
+  ::CloseHandle(h);
+  return s;
+}
+
+step_status locked_pid_file::acquire(const plan& p) noexcept {
+  try {
+    HANDLE h = open_pid_file(p.pid_file, OPEN_ALWAYS);
+    if (h == INVALID_HANDLE_VALUE) {
+      return win32_failure(step::pid_file, ::GetLastError(), p.pid_file);
+    }
+    if (auto s = refuse_odd_file(h, p.pid_file); !s.ok()) {
+      ::CloseHandle(h);
+      return s;
+    }
+    if (!lock(h)) {
+      const long long holder = read_pid(h);
+      ::CloseHandle(h);
+      return step_status::failure(step::already_running, 0,
+                                  detail::narrow(p.pid_file.native()).c_str(), holder);
+    }
+    // Write over the old content, then cut what is left of it: a reader sees a whole pid,
+    // the old one or ours, in front of the first newline.
+    const std::string line = std::to_string(::GetCurrentProcessId()) + "\n";
+    DWORD written = 0;
+    OVERLAPPED at{};
+    if (!::WriteFile(h, line.data(), static_cast<DWORD>(line.size()), &written, &at) ||
+        written != line.size()) {
+      const DWORD e = ::GetLastError();
+      unlock(h);
+      ::CloseHandle(h);
+      return win32_failure(step::pid_file, e, p.pid_file);
+    }
+    LARGE_INTEGER end{};
+    end.QuadPart = static_cast<LONGLONG>(line.size());
+    ::SetFilePointerEx(h, end, nullptr, FILE_BEGIN);
+    ::SetEndOfFile(h);
+    ::FlushFileBuffers(h);
+    fd = static_cast<int>(reinterpret_cast<std::intptr_t>(h));
+    return {};
+  } catch (...) {
+    return step_status::failure(step::pid_file, static_cast<int>(ERROR_OUTOFMEMORY), "");
+  }
+}
+
+void locked_pid_file::abandon(const plan&) noexcept {
+  if (fd == -1) return;
+  HANDLE h = reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(fd));
+  delete_by_handle(h);
+  unlock(h);
+  ::CloseHandle(h);
+  fd = -1;
+}
+
+void locked_pid_file::hold(const plan&) noexcept {
+  if (fd == -1) return;
+  static bool registered = false;
+  if (held.handle != nullptr && held.owner == ::GetCurrentProcessId()) close_handle(held.handle);
+  held.handle = reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(fd));
+  held.owner = ::GetCurrentProcessId();
+  fd = -1;
+  if (!registered) registered = std::atexit(remove_at_exit) == 0;
+}
+
+void locked_pid_file::reclaim(const plan& p, long long pid) noexcept {
+  if (p.pid_file.empty() || pid <= 0) return;
+  HANDLE h = open_pid_file(p.pid_file, OPEN_EXISTING);
+  if (h == INVALID_HANDLE_VALUE) return;
+  if (lock(h)) {
+    if (read_pid(h) == pid) delete_by_handle(h);
+    unlock(h);
+  }
+  ::CloseHandle(h);
+}
+
+}  // namespace daemoniker
+
+#endif  // defined(_WIN32)

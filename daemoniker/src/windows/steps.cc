@@ -1,0 +1,67 @@
+// Windows: the fixed steps, the policies that have nothing to do, and how the invoking process
+// ends. umask, shielded_fds and fd_fallback_limit are accepted and unused, as in the spec.
+#if defined(_WIN32)
+#include <cstdio>
+#include <cstdlib>
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "win32.hpp"
+
+namespace daemoniker {
+namespace detail {
+
+// A re-launched daemon is a fresh process: no inherited handlers, nothing to reset.
+step_status reset_signals(const plan&) noexcept { return {}; }
+step_status apply_umask(const plan&) noexcept { return {}; }
+
+step_status change_directory(const plan& p) noexcept {
+  if (!::SetCurrentDirectoryW(p.chdir.c_str())) {
+    return win32_failure(step::chdir, ::GetLastError(), p.chdir);
+  }
+  return {};
+}
+
+void fail_invoker(const step_status& status, const plan& p) noexcept {
+  try {
+    std::fprintf(stderr, "%s: cannot daemonize: %s\n", program_name().c_str(),
+                 describe(status, p).c_str());
+  } catch (...) {
+    std::fprintf(stderr, "cannot daemonize (step %d, error %d)\n",
+                 static_cast<int>(status.failed), status.error);
+  }
+  std::fflush(nullptr);
+  std::_Exit(status.failed == step::options ? 2 : 1);
+}
+
+void leave_invoker(bool by_exception) noexcept {
+  if (by_exception) {
+    try {
+      std::fprintf(stderr,
+                   "%s: an exception left the Daemonizer's parent scope; exiting with status 2 "
+                   "(the daemon keeps running; catch it inside `if (is_parent)` to handle it)\n",
+                   program_name().c_str());
+    } catch (...) {
+    }
+  }
+  std::fflush(nullptr);
+  std::_Exit(by_exception ? 2 : 0);
+}
+
+}  // namespace detail
+
+// Windows creates the daemon with exactly the handles it names (PROC_THREAD_ATTRIBUTE_HANDLE_LIST):
+// there is nothing inherited to sweep.
+step_status close_range_sweep::sweep(const plan&) const noexcept { return {}; }
+step_status proc_fd_sweep::sweep(const plan&) const noexcept { return {}; }
+step_status brute_force_sweep::sweep(const plan&) const noexcept { return {}; }
+step_status auto_sweep::sweep(const plan&) const noexcept { return {}; }
+
+// The standard handles are set when the daemon is created (src/windows/handoff.cc opens the
+// *_goto targets, or passes the caller's own for inherit_stdio), so the C runtime's fds 0-2,
+// C++ streams and the daemon's child processes all use them from the first instruction.
+step_status redirect_stdio::redirect(const plan&) const noexcept { return {}; }
+step_status inherit_stdio::redirect(const plan&) const noexcept { return {}; }
+
+}  // namespace daemoniker
+
+#endif  // defined(_WIN32)
