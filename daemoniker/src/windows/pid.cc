@@ -4,7 +4,8 @@
 // the lock proves liveness while any process can still read the pid (a whole-file lock would
 // block reads on Windows). The invoking process checks the lock before re-launching, to refuse
 // a second start at once; the daemon takes it for real. The file is opened with
-// FILE_SHARE_DELETE, so removal deletes it while the lock is held: delete before unlock.
+// FILE_SHARE_DELETE (but without DELETE access, so any reader can still open it), so removal
+// can delete it while the lock is held: delete before unlock.
 #if defined(_WIN32)
 #include <cstdlib>
 #include <string>
@@ -22,7 +23,7 @@ constexpr DWORD kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELE
 
 HANDLE open_pid_file(const std::filesystem::path& path, DWORD creation) {
   // FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened as itself, and refused below.
-  return ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE, kShareAll, nullptr,
+  return ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, kShareAll, nullptr,
                        creation, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
 }
 
@@ -67,21 +68,32 @@ step_status refuse_odd_file(HANDLE h, const std::filesystem::path& path) {
   return {};
 }
 
-// Deletes the file behind `h` (it stays until the last handle closes, which is ours).
-void delete_by_handle(HANDLE h) {
-  FILE_DISPOSITION_INFO dispose{TRUE};
-  ::SetFileInformationByHandle(h, FileDispositionInfo, &dispose, sizeof dispose);
+// Deletes `path` if it is the file open as `ours` (it disappears when the last handle closes,
+// which is ours: delete before unlock).
+void delete_if_ours(const std::filesystem::path& path, HANDLE ours) {
+  HANDLE h = ::CreateFileW(path.c_str(), DELETE | FILE_READ_ATTRIBUTES, kShareAll, nullptr,
+                           OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return;
+  BY_HANDLE_FILE_INFORMATION a{}, b{};
+  if (::GetFileInformationByHandle(h, &a) && ::GetFileInformationByHandle(ours, &b) &&
+      a.dwVolumeSerialNumber == b.dwVolumeSerialNumber && a.nFileIndexHigh == b.nFileIndexHigh &&
+      a.nFileIndexLow == b.nFileIndexLow) {
+    FILE_DISPOSITION_INFO dispose{TRUE};
+    ::SetFileInformationByHandle(h, FileDispositionInfo, &dispose, sizeof dispose);
+  }
+  ::CloseHandle(h);
 }
 
 struct held_file {
   HANDLE handle = nullptr;
   DWORD owner = 0;
+  std::filesystem::path path;
 };
 held_file held;
 
 void remove_at_exit() {
   if (held.handle == nullptr || ::GetCurrentProcessId() != held.owner) return;
-  delete_by_handle(held.handle);
+  delete_if_ours(held.path, held.handle);
   unlock(held.handle);
   close_handle(held.handle);
 }
@@ -158,17 +170,21 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
   }
 }
 
-void locked_pid_file::abandon(const plan&) noexcept {
+void locked_pid_file::abandon(const plan& p) noexcept {
   if (fd == -1) return;
   HANDLE h = reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(fd));
-  delete_by_handle(h);
+  delete_if_ours(p.pid_file, h);
   unlock(h);
   ::CloseHandle(h);
   fd = -1;
 }
 
-void locked_pid_file::hold(const plan&) noexcept {
+void locked_pid_file::hold(const plan& p) noexcept {
   if (fd == -1) return;
+  try {
+    held.path = p.pid_file;
+  } catch (...) {
+  }
   static bool registered = false;
   if (held.handle != nullptr && held.owner == ::GetCurrentProcessId()) close_handle(held.handle);
   held.handle = reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(fd));
@@ -182,7 +198,7 @@ void locked_pid_file::reclaim(const plan& p, long long pid) noexcept {
   HANDLE h = open_pid_file(p.pid_file, OPEN_EXISTING);
   if (h == INVALID_HANDLE_VALUE) return;
   if (lock(h)) {
-    if (read_pid(h) == pid) delete_by_handle(h);
+    if (read_pid(h) == pid) delete_if_ours(p.pid_file, h);
     unlock(h);
   }
   ::CloseHandle(h);
