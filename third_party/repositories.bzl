@@ -8,11 +8,15 @@ The library itself needs only Boost.Hana and Boost.PFR (headers, Debian's libboo
 A repository that the consuming workspace already declared under the same name is kept.
 """
 
+load(":boost_repository.bzl", "boost_headers_repository")
+
 def daemoniker_dependencies(boost_include_dir = "/usr/include"):
     """Declares @boost (Hana + PFR headers) unless the workspace already has it."""
     if "boost" not in native.existing_rules():
-        native.new_local_repository(
+        # Only <boost_include_dir>/boost is visible through it, not the rest of that
+        # directory (which, for /usr/include, holds the host's C library headers).
+        boost_headers_repository(
             name = "boost",
             build_file = "@daemoniker//third_party:boost.BUILD",
-            path = boost_include_dir,
+            include_dir = boost_include_dir,
         )

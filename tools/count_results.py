@@ -1,12 +1,24 @@
 #!/usr/bin/env python3
-"""Counts the test results of one `bazel test` run.
+"""Counts the test results of the `bazel test` runs of tools/test.sh.
 
 Usage: count_results.py --log LOG [--testlogs DIR] [--bazel-status N]
 
-LOG is the console output of that run. Its closing summary names every test
-target of the run with a status ("//pkg:t   PASSED in 0.1s", "FAILED TO
-BUILD", "NO STATUS", ...); only those targets are counted, so stale results
-of earlier runs in bazel-testlogs/ are ignored.
+LOG is the console output of tools/test.sh. It runs `bazel test` twice, natively
+and with --config=windows, and after each run prints a line
+
+    test.sh: run NAME finished: status N, testlogs DIR
+
+The log is cut at those lines into one part per run, and each part is counted
+with that run's Bazel exit status and test logs directory (the two configs
+keep their logs apart: bazel-out/k8-fastbuild/testlogs and
+bazel-out/k8-fastbuild-windows/testlogs). A log without such lines is one run,
+counted with --testlogs and --bazel-status. The closing line adds up all runs.
+
+Each run's closing summary names every test target of the run with a status
+("//pkg:t   PASSED in 0.1s", "FAILED TO BUILD", "NO STATUS", ...); only those
+targets are counted, so stale results of earlier runs in bazel-testlogs/ are
+ignored. SKIPPED targets (incompatible with the run's platform, see
+//toolchains) did not run and are not counted.
 
 For each target, the test.xml files under bazel-testlogs/<pkg>/<name>/ are
 read and each <testcase> counts once: failed if it has a <failure> or
@@ -23,6 +35,7 @@ Exit status: 0 when nothing failed, 1 otherwise.
 """
 
 import argparse
+import collections
 import glob
 import os
 import re
@@ -35,6 +48,29 @@ SUMMARY = re.compile(
     r"^(?P<label>(?:@[\w.~+-]*)?//[^\s:]*:\S+)\s+(?:\(cached\)\s+)?"
     r"(?P<status>[A-Z][A-Z_ ]*[A-Z])(?:\s+in\s+\S+)?\s*$")
 OK_STATUSES = {"PASSED", "FLAKY"}  # FLAKY: passed on a retry
+# Incompatible with the target platform (target_compatible_with): not built, not run.
+NOT_RUN_STATUSES = {"SKIPPED"}
+# Printed by tools/test.sh after each `bazel test`.
+RUN_END = re.compile(
+    r"^test\.sh: run (?P<name>\S+) finished: status (?P<status>-?\d+), "
+    r"testlogs (?P<testlogs>.*?)\s*$")
+
+Run = collections.namedtuple("Run", "name text testlogs bazel_status")
+
+
+def split_runs(log_text, default_testlogs, default_status):
+    """Cuts the log into runs at tools/test.sh's "run ... finished" lines."""
+    runs, start = [], 0
+    lines = log_text.splitlines()
+    for i, line in enumerate(lines):
+        m = RUN_END.match(ANSI.sub("", line).rstrip("\r"))
+        if m:
+            runs.append(Run(m.group("name"), "\n".join(lines[start:i]),
+                            m.group("testlogs"), int(m.group("status"))))
+            start = i + 1
+    if not runs:
+        runs.append(Run("", log_text, default_testlogs, default_status))
+    return runs
 
 
 def summary_statuses(log_text):
@@ -88,42 +124,66 @@ def count_xml(path):
     return passed, failed, skipped
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--log", required=True)
-    ap.add_argument("--testlogs", default="bazel-testlogs")
-    ap.add_argument("--bazel-status", type=int, default=0)
-    args = ap.parse_args()
-
-    with open(args.log, encoding="utf-8", errors="replace") as f:
-        statuses = summary_statuses(f.read())
-
+def count_run(run):
+    """Returns (passed, failed, skipped) of one run, printing a line per target."""
+    tag = f"[{run.name}] " if run.name else ""
+    statuses = summary_statuses(run.text)
     passed = failed = skipped = 0
     for label, status in sorted(statuses.items()):
+        if status in NOT_RUN_STATUSES:
+            print(f"count_results: {tag}{label}: {status}: not for this platform, not counted")
+            continue
         p = f = s = 0
         # FAILED TO BUILD / NO STATUS: the test did not run in this
         # invocation, so any XML on disk is stale.
         ran = status not in ("FAILED TO BUILD", "NO STATUS")
-        files = xml_files(testlog_dir(args.testlogs, label)) if ran else []
+        files = xml_files(testlog_dir(run.testlogs, label)) if ran else []
         for path in files:
             try:
                 dp, df, ds = count_xml(path)
             except (ET.ParseError, OSError) as e:
-                print(f"count_results: {label}: unreadable {path}: {e}")
+                print(f"count_results: {tag}{label}: unreadable {path}: {e}")
                 continue
             p, f, s = p + dp, f + df, s + ds
         if status not in OK_STATUSES and f == 0:
             f = 1  # failed, but no failing testcase to show for it
-        print(f"count_results: {label}: {status}: {p} passed, {f} failed"
+        print(f"count_results: {tag}{label}: {status}: {p} passed, {f} failed"
               + (f", {s} skipped" if s else ""))
         passed, failed, skipped = passed + p, failed + f, skipped + s
 
-    if args.bazel_status != 0 and failed == 0:
-        print(f"count_results: bazel exited with status {args.bazel_status} "
+    if run.bazel_status != 0 and failed == 0:
+        print(f"count_results: {tag}bazel exited with status {run.bazel_status} "
               "although no test failed (build error or no tests); counting 1 failure")
         failed = 1
     if not statuses:
-        print("count_results: no test summary found in " + args.log)
+        print(f"count_results: {tag}no test summary found")
+    return passed, failed, skipped
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--testlogs", default="bazel-testlogs",
+                    help="test logs directory of a log without run lines")
+    ap.add_argument("--bazel-status", type=int, default=0,
+                    help="exit status of tools/test.sh (or of the one bazel run)")
+    args = ap.parse_args()
+
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        runs = split_runs(f.read(), args.testlogs, args.bazel_status)
+
+    passed = failed = skipped = 0
+    for run in runs:
+        p, f, s = count_run(run)
+        if len(runs) > 1:
+            print(f"count_results: run {run.name}: {p} passed, {f} failed"
+                  + (f", {s} skipped" if s else ""))
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+
+    if args.bazel_status != 0 and failed == 0:
+        print(f"count_results: tools/test.sh exited with status {args.bazel_status} "
+              "although no test failed; counting 1 failure")
+        failed = 1
 
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed or args.bazel_status != 0 else 0

@@ -13,10 +13,15 @@ packages=(
   libboost1.81-dev    # Boost.Hana + Boost.PFR headers   -> //third_party:boost
   libgtest-dev        # GoogleTest static libs + headers -> //third_party:gtest*
   libgmock-dev        # GoogleMock (separate package in bookworm)
+  googletest          # GoogleTest sources, built for Windows -> @gtest_src
   libbenchmark-dev    # Google Benchmark                 -> //third_party:benchmark*
   python3             # tools/count_results.py (stdlib only)
   procps              # ps/pkill, used by tests that start daemons
   util-linux          # setsid, flock, ...
+  # Windows build and tests (bazel test --config=windows //..., run by tools/test.sh):
+  g++-mingw-w64-x86-64-posix  # mingw-w64 cross compiler (GCC 12) -> //toolchains/mingw
+  wine                # runs the Windows tests (tools/wine_run.sh); headless, no X needed
+  wine64              # 64-bit Wine loader; there is no i386 multiarch, so no wine32
 )
 
 say() { printf 'setup.sh: %s\n' "$*"; }
@@ -46,7 +51,7 @@ else
 fi
 
 # Sanity: tools on PATH.
-for tool in bazel g++ python3; do
+for tool in bazel g++ python3 x86_64-w64-mingw32-g++-posix wine wineserver; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installation."
 done
 say "ready: bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), $(g++ --version | head -n1)"

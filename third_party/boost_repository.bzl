@@ -1,0 +1,24 @@
+"""boost_headers_repository: a repository holding just <include_dir>/boost.
+
+Its root contains one entry, a symlink `boost` -> <include_dir>/boost, and the BUILD file given
+(boost.BUILD). Its include directory (-isystem external/boost) therefore exposes Boost's headers
+and nothing else of <include_dir>, even to actions that run without a sandbox: a mingw-w64 build
+must not find the host's glibc headers (/usr/include/stdio.h, unistd.h, ...) there.
+"""
+
+def _boost_headers_repository_impl(rctx):
+    boost = rctx.path(rctx.attr.include_dir + "/boost")
+    if not boost.exists:
+        fail("%s does not exist; install libboost1.81-dev (tools/setup.sh)" % boost)
+    rctx.symlink(boost, "boost")
+    rctx.symlink(rctx.attr.build_file, "BUILD.bazel")
+    rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
+
+boost_headers_repository = repository_rule(
+    implementation = _boost_headers_repository_impl,
+    attrs = {
+        "include_dir": attr.string(mandatory = True, doc = "Directory that contains boost/."),
+        "build_file": attr.label(mandatory = True, allow_single_file = True),
+    },
+    local = True,
+)
