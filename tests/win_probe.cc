@@ -5,7 +5,7 @@
 //
 // Every run appends "run <pid> setup=<0|1>" to DIR\runs. The daemon writes DIR\observed
 // (key=value lines) and runs until DIR\stop exists, then returns from main (removing its pid
-// file). Scenarios: daemonize, context, strip, fail, hang, exit3, child.
+// file). Scenarios: daemonize, context, strip, fail, hang, exit2, child.
 #include <windows.h>
 
 #include <array>
@@ -112,7 +112,7 @@ int wmain(int argc, wchar_t** wargv) {
   if (scenario == L"fail") opts.chdir = dir / "missing";
   if (scenario == L"hang") opts.success_timeout = std::chrono::milliseconds(1500);
   if (!setup && scenario == L"hang") Sleep(30000);
-  if (!setup && scenario == L"exit3") std::exit(3);
+  if (!setup && scenario == L"exit2") std::exit(2);  // Python's daemoniker took 2 for success
 
   if (scenario == L"context") {
     settings s;

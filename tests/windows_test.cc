@@ -266,9 +266,10 @@ TEST_F(Windows, AFailingStepIsReportedAndNothingIsLeft) {
 }
 
 TEST_F(Windows, ADaemonExitingBeforeConfirmingIsReportedWithItsStatus) {
-  const auto r = run_probe({L"exit3"});
+  // Exit status 2 is what the Python library mistook for success.
+  const auto r = run_probe({L"exit2"});
   EXPECT_EQ(r.exit_code, 1u);
-  EXPECT_THAT(r.stderr_text, HasSubstr("exited with status 3 before confirming startup"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("exited with status 2 before confirming startup"));
   EXPECT_FALSE(fs::exists(path("app.pid")));
 }
 
