@@ -17,6 +17,8 @@
 //   compose.hpp           daemonizer_with<Policies...>
 //   policy/*.hpp          the policy concepts and the models that ship with them
 //   plan.hpp              what policies are given and answer
+//   signals.hpp           signal_handler: signals as callbacks on a thread
+//   pid_file.hpp          inspect_pid_file(), send(), the pid file this process holds
 #pragma once
 
 #include "daemoniker/basic_daemonizer.hpp"
@@ -24,11 +26,13 @@
 #include "daemoniker/daemonize.hpp"
 #include "daemoniker/fwd.hpp"
 #include "daemoniker/options.hpp"
+#include "daemoniker/pid_file.hpp"
 #include "daemoniker/plan.hpp"
 #include "daemoniker/policy/fd.hpp"
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/redirect.hpp"
+#include "daemoniker/signals.hpp"
 #if defined(_WIN32)
 #include "daemoniker/policy/reexec.hpp"
 #endif

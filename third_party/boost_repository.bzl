@@ -7,10 +7,11 @@ must not find the host's glibc headers (/usr/include/stdio.h, unistd.h, ...) the
 """
 
 def _boost_headers_repository_impl(rctx):
-    boost = rctx.path(rctx.attr.include_dir + "/boost")
+    sub = rctx.attr.subdir
+    boost = rctx.path(rctx.attr.include_dir + "/" + sub)
     if not boost.exists:
-        fail("%s does not exist; install libboost1.81-dev (tools/setup.sh)" % boost)
-    rctx.symlink(boost, "boost")
+        fail("%s does not exist; install %s (tools/setup.sh)" % (boost, rctx.attr.package))
+    rctx.symlink(boost, sub)
     rctx.symlink(rctx.attr.build_file, "BUILD.bazel")
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
 
@@ -19,6 +20,8 @@ boost_headers_repository = repository_rule(
     attrs = {
         "include_dir": attr.string(mandatory = True, doc = "Directory that contains boost/."),
         "build_file": attr.label(mandatory = True, allow_single_file = True),
+        "subdir": attr.string(default = "boost", doc = "The one subdirectory to expose."),
+        "package": attr.string(default = "libboost1.81-dev", doc = "Debian package providing it."),
     },
     local = True,
 )

@@ -20,3 +20,12 @@ def daemoniker_dependencies(boost_include_dir = "/usr/include"):
             build_file = "@daemoniker//third_party:boost.BUILD",
             include_dir = boost_include_dir,
         )
+    if "cli11" not in native.existing_rules():
+        # CLI11 (header-only, Debian's libcli11-dev): only the command-line tool uses it.
+        boost_headers_repository(
+            name = "cli11",
+            build_file = "@daemoniker//third_party:cli11.BUILD",
+            include_dir = boost_include_dir,
+            subdir = "CLI",
+            package = "libcli11-dev",
+        )

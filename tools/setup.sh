@@ -14,6 +14,7 @@ packages=(
   libgtest-dev        # GoogleTest static libs + headers -> //third_party:gtest*
   libgmock-dev        # GoogleMock (separate package in bookworm)
   googletest          # GoogleTest sources, built for Windows -> @gtest_src
+  libcli11-dev        # CLI11 (header-only): the daemoniker command's parser -> //third_party:cli11
   libbenchmark-dev    # Google Benchmark                 -> //third_party:benchmark*
   python3             # tools/count_results.py (stdlib only)
   procps              # ps/pkill, used by tests that start daemons

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "daemoniker/detail/sys.hpp"
+#include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "text.hpp"
 
@@ -231,6 +232,10 @@ void remove_at_exit() noexcept {
 }
 
 }  // namespace
+
+int held_pid_file_descriptor() noexcept { return held.owner == ::getpid() ? held.fd : -1; }
+
+void release_pid_file() noexcept { remove_at_exit(); }
 
 step_status locked_pid_file::validate(const plan& p) const {
   const std::string path = p.pid_file.native();

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "win32.hpp"
 
@@ -99,6 +100,14 @@ void remove_at_exit() {
 }
 
 }  // namespace
+
+int held_pid_file_descriptor() noexcept {
+  return held.owner == ::GetCurrentProcessId() && held.handle != nullptr
+             ? static_cast<int>(reinterpret_cast<std::intptr_t>(held.handle))
+             : -1;
+}
+
+void release_pid_file() noexcept { remove_at_exit(); }
 
 step_status locked_pid_file::validate(const plan& p) const {
   if (p.pid_file.empty()) {

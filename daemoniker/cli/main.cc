@@ -1,0 +1,427 @@
+// daemoniker — start, stop and watch daemons, the way start-stop-daemon, daemonize(1) and
+// python-daemon users expect, built on the library:
+//
+//   daemoniker start   --pidfile P [options] -- PROGRAM ARGS...
+//   daemoniker stop    --pidfile P [--signal TERM] [--retry TERM/30/KILL/5]
+//   daemoniker status  --pidfile P          (LSB: 0 running, 1 dead, 3 not running, 4 unknown)
+//   daemoniker signal  --pidfile P SIGNAL
+//   daemoniker reload  --pidfile P          (SIGHUP)
+//   daemoniker restart --pidfile P [options] -- PROGRAM ARGS...
+//
+// Exit status 2 for usage errors (unknown flags, bad values), with a message naming the flag.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <daemoniker/daemoniker.hpp>
+
+#include "daemoniker/cli/parse.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace daemoniker::cli;
+using clock_type = std::chrono::steady_clock;
+
+constexpr int kUsage = 2;
+
+struct start_args {
+  std::string pidfile, chdir, umask = "027", stdout_path, stderr_path, stdin_path;
+  std::vector<int> keep_fds;
+  std::string timeout = "30s";
+  int ready_fd = -1;
+  std::vector<std::string> command;
+};
+
+struct stop_args {
+  std::string pidfile, signal = "TERM", retry;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "daemoniker: %s\n", message.c_str());
+  std::exit(kUsage);
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Waits until the process behind `pidfd` has ended, or `timeout` passed; true when it ended.
+bool wait_gone(int pidfd, std::chrono::milliseconds timeout) {
+  const auto deadline = clock_type::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now());
+    struct pollfd p {pidfd, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, std::min<long long>(left.count(), 1 << 30))));
+    if (r == 1) return true;
+    if (r == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+// Removes a pid file that is unlocked and holds `pid` (a daemon that exec'd another program
+// cannot remove its own).
+void remove_if_stale(const fs::path& pidfile, long long pid) {
+  daemoniker::plan p;
+  p.pid_file = fs::absolute(pidfile);
+  daemoniker::locked_pid_file{}.reclaim(p, pid);
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "was killed by " + signal_name(WTERMSIG(status));
+  return "ended";
+}
+
+// What the program appended to its --stderr file since `from`, for a failure message.
+std::string stderr_since(const std::string& path, std::uintmax_t from) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// Finds PROGRAM as execvp() would, to report a missing or non-executable one at once.
+std::optional<std::string> program_problem(const std::string& program) {
+  auto check = [](const fs::path& p) -> std::optional<std::string> {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == -1) return std::string(std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return std::string("it is a directory");
+    if (::access(p.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
+    return std::nullopt;
+  };
+  if (program.find('/') != std::string::npos) return check(program);
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t at = 0;
+  while (at <= dirs.size()) {
+    const std::size_t colon = dirs.find(':', at);
+    const std::string dir = dirs.substr(at, colon == std::string::npos ? std::string::npos : colon - at);
+    if (!check(fs::path(dir.empty() ? "." : dir) / program)) return std::nullopt;
+    if (colon == std::string::npos) break;
+    at = colon + 1;
+  }
+  return std::string("not found in PATH");
+}
+
+int do_start(const start_args& a) {
+  std::string error;
+  const auto timeout = parse_duration(a.timeout, error);
+  if (!timeout) usage_error("--timeout " + error);
+  const auto umask = parse_umask(a.umask, error);
+  if (!umask) usage_error("--umask " + error);
+  if (a.ready_fd != -1 && a.ready_fd < 3) {
+    usage_error("--ready-fd " + std::to_string(a.ready_fd) +
+                ": fds 0, 1 and 2 are the program's stdio; give 3 or more");
+  }
+  for (const int fd : a.keep_fds) {
+    if (fd == a.ready_fd) {
+      usage_error("--ready-fd " + std::to_string(fd) + " is also given to --keep-fd: pick another");
+    }
+  }
+  if (const auto problem = program_problem(a.command.front())) {
+    std::fprintf(stderr, "daemoniker: cannot run '%s': %s\n", a.command.front().c_str(),
+                 problem->c_str());
+    return 1;
+  }
+  const auto started = clock_type::now();
+  std::uintmax_t stderr_size = 0;
+  if (!a.stderr_path.empty()) {
+    std::error_code ec;
+    stderr_size = fs::file_size(a.stderr_path, ec);
+    if (ec) stderr_size = 0;
+  }
+
+  daemoniker::options opts;
+  if (!a.chdir.empty()) opts.chdir = a.chdir;
+  if (!a.stdin_path.empty()) opts.stdin_goto = a.stdin_path;
+  if (!a.stdout_path.empty()) opts.stdout_goto = a.stdout_path;
+  if (!a.stderr_path.empty()) opts.stderr_goto = a.stderr_path;
+  opts.umask = *umask;
+  opts.shielded_fds = a.keep_fds;
+  opts.success_timeout = *timeout;
+
+  // The program's exec() result comes back on a close-on-exec pipe: EOF means it ran.
+  int exec_pipe[2], ready_pipe[2] = {-1, -1};
+  if (::pipe2(exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(ready_pipe, O_CLOEXEC) == -1)) {
+    std::perror("daemoniker: pipe");
+    return 1;
+  }
+  opts.shielded_fds.push_back(exec_pipe[1]);
+  if (a.ready_fd != -1) opts.shielded_fds.push_back(ready_pipe[1]);
+  // The daemon becomes our child once the intermediate process exits, so that we learn how it
+  // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  {
+    daemoniker::daemonizer ctx;
+    auto [is_parent] = ctx(a.pidfile, opts);
+    if (!is_parent) {
+      // The daemon: keep the pid file's lock across exec, put the readiness pipe on fd N.
+      int held = daemoniker::held_pid_file_descriptor();
+      if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
+        const int moved = ::fcntl(held, F_DUPFD, a.ready_fd + 1);
+        ::close(held);
+        held = moved;
+      }
+      if (held != -1) ::fcntl(held, F_SETFD, 0);
+      if (a.ready_fd != -1 && ::dup2(ready_pipe[1], a.ready_fd) == -1) {
+        const int e = errno;
+        (void)::write(exec_pipe[1], &e, sizeof e);
+        ::_exit(127);
+      }
+      std::vector<char*> argv;
+      for (const auto& s : a.command) argv.push_back(const_cast<char*>(s.c_str()));
+      argv.push_back(nullptr);
+      ::execvp(argv[0], argv.data());
+      const int e = errno;
+      (void)::write(exec_pipe[1], &e, sizeof e);
+      ::_exit(127);
+    }
+    // The invoking process: the daemon confirmed (pid file written and locked).
+    ::close(exec_pipe[1]);
+    if (ready_pipe[1] != -1) ::close(ready_pipe[1]);
+    const auto st = daemoniker::inspect_pid_file(a.pidfile);
+    const pid_t pid = static_cast<pid_t>(st.pid);
+    int exec_error = 0;
+    const ssize_t n = ::read(exec_pipe[0], &exec_error, sizeof exec_error);
+    auto fail = [&](const std::string& what) {
+      int status = 0;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      remove_if_stale(a.pidfile, pid);
+      std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
+      std::fflush(nullptr);
+      ::_exit(1);
+    };
+    if (n == static_cast<ssize_t>(sizeof exec_error)) {
+      fail("cannot run '" + a.command.front() + "': " + std::strerror(exec_error));
+    }
+    if (a.ready_fd != -1) {
+      // Ready when the program writes a line to fd N (the s6 convention), before --timeout.
+      const int pidfd = pidfd_open(pid);
+      std::string line;
+      for (;;) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(started + *timeout - clock_type::now());
+        if (left.count() <= 0) {
+          fail("'" + a.command.front() + "' (pid " + std::to_string(pid) +
+               ") did not signal readiness on fd " + std::to_string(a.ready_fd) + " within " +
+               a.timeout + "; it was killed. Raise --timeout if it is legitimately slow");
+        }
+        struct pollfd p[2] = {{ready_pipe[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+        const int r = ::poll(p, pidfd == -1 ? 1 : 2, static_cast<int>(std::min<long long>(left.count(), 100)));
+        if (r == -1 && errno != EINTR) break;
+        if (r > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
+          char buf[256];
+          const ssize_t got = ::read(ready_pipe[0], buf, sizeof buf);
+          if (got > 0) line.append(buf, static_cast<std::size_t>(got));
+          if (line.find('\n') != std::string::npos) break;  // ready
+          if (got == 0) p[0].fd = -1;                      // closed without a line
+        }
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+          std::string what = "'" + a.command.front() + "' (pid " + std::to_string(pid) + ") " +
+                             describe_status(status) + " before it was ready";
+          const std::string said = stderr_since(a.stderr_path, stderr_size);
+          what += said.empty() ? (a.stderr_path.empty() ? " (pass --stderr FILE to see what it printed)" : "")
+                               : "; its stderr:\n" + said;
+          remove_if_stale(a.pidfile, pid);
+          std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
+          std::fflush(nullptr);
+          ::_exit(1);
+        }
+      }
+      if (pidfd != -1) ::close(pidfd);
+    }
+    std::printf("daemoniker: started '%s' (pid %d)\n", a.command.front().c_str(), pid);
+  }  // leaving the context ends this process with status 0
+  return 0;
+}
+
+int do_stop(const stop_args& a) {
+  std::string error;
+  const auto signal = parse_signal(a.signal, error);
+  if (!signal) usage_error("--signal " + error);
+  const auto schedule = parse_schedule(a.retry.empty() ? a.signal + "/30/KILL/5" : a.retry, *signal, error);
+  if (!schedule) usage_error(error);
+
+  auto st = daemoniker::inspect_pid_file(a.pidfile);
+  if (st.state == daemoniker::pid_file_state::absent) {
+    std::printf("daemoniker: not running (no pid file %s)\n", a.pidfile.c_str());
+    return 0;
+  }
+  if (st.state == daemoniker::pid_file_state::unreadable) {
+    std::fprintf(stderr, "daemoniker: %s\n", st.error.c_str());
+    return 1;
+  }
+  if (st.state == daemoniker::pid_file_state::stale) {
+    // Its daemon is gone; the pid in it may be someone else's now: never signal it.
+    remove_if_stale(a.pidfile, st.pid);
+    std::printf("daemoniker: not running (stale pid file, pid %lld not signalled; removed)\n", st.pid);
+    return 0;
+  }
+  // Pin the process with a pidfd, then check the lock is still held: the pidfd then names the
+  // pid file's owner and not a process that reused the number.
+  const pid_t pid = static_cast<pid_t>(st.pid);
+  const int pidfd = pidfd_open(pid);
+  st = daemoniker::inspect_pid_file(a.pidfile);
+  if (pidfd == -1 || st.state != daemoniker::pid_file_state::running || st.pid != pid) {
+    if (pidfd != -1) ::close(pidfd);
+    remove_if_stale(a.pidfile, pid);
+    std::printf("daemoniker: not running (pid %d ended)\n", pid);
+    return 0;
+  }
+  for (std::size_t i = 0; i < schedule->size(); ++i) {
+    const auto& step = (*schedule)[i];
+    if (step.kind == schedule_step::send) {
+      if (::syscall(SYS_pidfd_send_signal, pidfd, step.signal, nullptr, 0) == -1 && errno != ESRCH) {
+        std::fprintf(stderr, "daemoniker: cannot send %s to pid %d: %s\n",
+                     signal_name(step.signal).c_str(), pid, std::strerror(errno));
+        ::close(pidfd);
+        return 1;
+      }
+    } else if (step.kind == schedule_step::wait) {
+      if (wait_gone(pidfd, step.timeout)) {
+        ::close(pidfd);
+        remove_if_stale(a.pidfile, pid);
+        std::printf("daemoniker: stopped (pid %d)\n", pid);
+        return 0;
+      }
+    } else {  // forever: run the schedule again from the start
+      i = static_cast<std::size_t>(-1);
+    }
+  }
+  const bool gone = wait_gone(pidfd, std::chrono::milliseconds(0));
+  ::close(pidfd);
+  if (gone) {
+    remove_if_stale(a.pidfile, pid);
+    std::printf("daemoniker: stopped (pid %d)\n", pid);
+    return 0;
+  }
+  std::fprintf(stderr, "daemoniker: pid %d is still running after the schedule %s\n", pid,
+               schedule_text(*schedule).c_str());
+  return 1;
+}
+
+int do_status(const std::string& pidfile) {
+  const auto st = daemoniker::inspect_pid_file(pidfile);
+  switch (st.state) {
+    case daemoniker::pid_file_state::running:
+      std::printf("running (pid %lld, up %lld s)\n", st.pid, static_cast<long long>(st.uptime.count()));
+      return 0;
+    case daemoniker::pid_file_state::stale:
+      std::printf("dead, but pid file exists (%s, pid %lld)\n", pidfile.c_str(), st.pid);
+      return 1;
+    case daemoniker::pid_file_state::absent:
+      std::printf("not running\n");
+      return 3;
+    case daemoniker::pid_file_state::unreadable:
+      std::printf("unknown: %s\n", st.error.c_str());
+      return 4;
+  }
+  return 4;
+}
+
+int do_signal(const std::string& pidfile, const std::string& name) {
+  std::string error;
+  const auto signal = parse_signal(name, error);
+  if (!signal) usage_error("SIGNAL " + error);
+  try {
+    daemoniker::send(pidfile, *signal);
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "daemoniker: %s\n", e.what());
+    return 1;
+  }
+  std::printf("daemoniker: sent %s to pid %lld\n", signal_name(*signal).c_str(),
+              daemoniker::inspect_pid_file(pidfile).pid);
+  return 0;
+}
+
+void add_start_options(CLI::App* cmd, start_args& a) {
+  cmd->add_option("--pidfile", a.pidfile, "pid file: holds the daemon's pid and its lock")->required();
+  cmd->add_option("--chdir", a.chdir, "working directory of the daemon (default: the current one)");
+  cmd->add_option("--umask", a.umask, "file creation mask, octal")->capture_default_str();
+  cmd->add_option("--stdout", a.stdout_path, "append the program's stdout to this file (default /dev/null)");
+  cmd->add_option("--stderr", a.stderr_path, "append the program's stderr to this file (default /dev/null)");
+  cmd->add_option("--stdin", a.stdin_path, "read the program's stdin from this file (default /dev/null)");
+  cmd->add_option("--keep-fd", a.keep_fds, "an inherited fd the program keeps (repeatable)");
+  cmd->add_option("--timeout", a.timeout, "how long to wait for the program to run (and be ready)")->capture_default_str();
+  cmd->add_option("--ready-fd", a.ready_fd, "wait until the program writes a line to this fd (s6)");
+  cmd->add_option("command", a.command, "PROGRAM ARGS... (after --)")->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"daemoniker: start, stop and watch daemons (https://example.invalid/daemoniker)"};
+  app.require_subcommand(1);
+  app.footer("Run 'daemoniker COMMAND --help' for a command's options.");
+
+  start_args start;
+  auto* start_cmd = app.add_subcommand("start", "Run PROGRAM as a daemon; exit 0 once it runs (and is ready)");
+  add_start_options(start_cmd, start);
+
+  start_args restart;
+  stop_args restart_stop;
+  auto* restart_cmd = app.add_subcommand("restart", "Stop the daemon if it runs, then start PROGRAM");
+  add_start_options(restart_cmd, restart);
+  restart_cmd->add_option("--retry", restart_stop.retry, "stop schedule, as for stop");
+
+  stop_args stop;
+  auto* stop_cmd = app.add_subcommand("stop", "Stop the daemon; exit 0 once it is gone");
+  stop_cmd->add_option("--pidfile", stop.pidfile, "its pid file")->required();
+  stop_cmd->add_option("--signal", stop.signal, "the first signal")->capture_default_str();
+  stop_cmd->add_option("--retry", stop.retry,
+                       "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
+
+  std::string status_pidfile;
+  auto* status_cmd = app.add_subcommand("status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown");
+  status_cmd->add_option("--pidfile", status_pidfile, "its pid file")->required();
+
+  std::string signal_pidfile, signal_name_arg;
+  auto* signal_cmd = app.add_subcommand("signal", "Send SIGNAL to the daemon (only if its pid file is locked)");
+  signal_cmd->add_option("--pidfile", signal_pidfile, "its pid file")->required();
+  signal_cmd->add_option("SIGNAL", signal_name_arg, "TERM, HUP, USR1, 9, ...")->required();
+
+  std::string reload_pidfile;
+  auto* reload_cmd = app.add_subcommand("reload", "Send SIGHUP to the daemon");
+  reload_cmd->add_option("--pidfile", reload_pidfile, "its pid file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kUsage;
+  }
+
+  if (*start_cmd) return do_start(start);
+  if (*stop_cmd) return do_stop(stop);
+  if (*status_cmd) return do_status(status_pidfile);
+  if (*signal_cmd) return do_signal(signal_pidfile, signal_name_arg);
+  if (*reload_cmd) return do_signal(reload_pidfile, "HUP");
+  if (*restart_cmd) {
+    restart_stop.pidfile = restart.pidfile;
+    if (const int stopped = do_stop(restart_stop); stopped != 0) return stopped;
+    return do_start(restart);
+  }
+  return kUsage;
+}

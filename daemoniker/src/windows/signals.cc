@@ -1,0 +1,195 @@
+// Windows: signal_handler and send() over named events, one per (daemon pid, signal):
+// Local\daemoniker-<pid>-<signal>. send() sets the event; the daemon's listener thread waits on
+// all of them and runs the callbacks — the pid file keeps holding the daemon's own pid (the
+// Python library replaced it by a sentinel process's pid), and a stop reaches the program as a
+// clean shutdown instead of TerminateProcess.
+#if defined(_WIN32)
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "daemoniker/pid_file.hpp"
+#include "daemoniker/signals.hpp"
+#include "win32.hpp"
+
+namespace daemoniker {
+namespace {
+
+constexpr int kHup = 1, kInt = 2, kQuit = 3, kTerm = 15;
+
+bool is_stop(int sig) { return sig == kTerm || sig == kInt || sig == kQuit; }
+
+std::wstring event_name(unsigned long pid, int sig) {
+  return L"Local\\daemoniker-" + std::to_wstring(pid) + L"-" + std::to_wstring(sig);
+}
+
+struct events {
+  std::vector<HANDLE> handles;  // [0] wakes the listener; then one per signal
+  std::vector<int> signals;
+};
+
+}  // namespace
+
+signal_handler::signal_handler() {
+  for (const int sig : {kTerm, kInt, kQuit, kHup}) callbacks_[sig] = nullptr;
+}
+
+signal_handler::~signal_handler() {
+  auto* ev = static_cast<events*>(windows_events_);
+  if (ev != nullptr) {
+    ::SetEvent(ev->handles[0]);
+    if (listener_.joinable()) listener_.join();
+    for (HANDLE h : ev->handles) ::CloseHandle(h);
+    delete ev;
+  }
+}
+
+signal_handler& signal_handler::on(int signal, callback cb) {
+  if (is_stop(signal)) has_stop_callback_ = true;
+  callbacks_[signal] = std::move(cb);
+  return *this;
+}
+
+signal_handler& signal_handler::on_stop(callback cb) {
+  for (const int sig : {kTerm, kInt, kQuit}) callbacks_[sig] = cb;
+  has_stop_callback_ = true;
+  return *this;
+}
+
+signal_handler& signal_handler::on_reload(callback cb) {
+  callbacks_[kHup] = std::move(cb);
+  return *this;
+}
+
+void signal_handler::start() {
+  if (windows_events_ != nullptr) return;
+  auto* ev = new events;
+  ev->handles.push_back(::CreateEventW(nullptr, FALSE, FALSE, nullptr));
+  for (const auto& [sig, cb] : callbacks_) {
+    HANDLE h = ::CreateEventW(nullptr, FALSE, FALSE,
+                              event_name(::GetCurrentProcessId(), sig).c_str());
+    if (h == nullptr) {
+      const DWORD e = ::GetLastError();
+      for (HANDLE x : ev->handles) ::CloseHandle(x);
+      delete ev;
+      throw std::system_error(static_cast<int>(e), std::system_category(),
+                              "daemoniker::signal_handler: CreateEventW");
+    }
+    ev->handles.push_back(h);
+    ev->signals.push_back(sig);
+  }
+  windows_events_ = ev;
+  listener_ = std::thread([this] { listen(); });
+}
+
+void signal_handler::listen() {
+  auto* ev = static_cast<events*>(windows_events_);
+  for (;;) {
+    const DWORD r = ::WaitForMultipleObjects(static_cast<DWORD>(ev->handles.size()),
+                                             ev->handles.data(), FALSE, INFINITE);
+    if (r == WAIT_OBJECT_0 || r == WAIT_FAILED) return;
+    const DWORD i = r - WAIT_OBJECT_0;
+    if (i >= 1 && i < ev->handles.size()) dispatch(ev->signals[i - 1]);
+  }
+}
+
+void signal_handler::dispatch(int signal) {
+  const auto found = callbacks_.find(signal);
+  if (found != callbacks_.end() && found->second) found->second(signal);
+  if (!is_stop(signal)) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_signal_.store(signal);
+  }
+  stopped_.notify_all();
+  if (!has_stop_callback_ && !waiting_.load()) {
+    release_pid_file();
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+}
+
+int signal_handler::wait() {
+  waiting_.store(true);
+  std::unique_lock lock(mutex_);
+  stopped_.wait(lock, [this] { return stop_signal_.load() != 0; });
+  return stop_signal_.load();
+}
+
+pid_file_status inspect_pid_file(const std::filesystem::path& pid_file) noexcept {
+  pid_file_status st;
+  try {
+    HANDLE h = ::CreateFileW(pid_file.c_str(), GENERIC_READ | GENERIC_WRITE,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) {
+      const DWORD e = ::GetLastError();
+      if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return st;
+      st.state = pid_file_state::unreadable;
+      st.error = "cannot open pid file '" + detail::narrow(pid_file.native()) + "' (error " +
+                 std::to_string(e) + ")";
+      return st;
+    }
+    char buf[32] = {};
+    DWORD n = 0;
+    OVERLAPPED from_start{};
+    if (::ReadFile(h, buf, sizeof buf - 1, &n, &from_start)) {
+      for (DWORD i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) st.pid = st.pid * 10 + (buf[i] - '0');
+    }
+    OVERLAPPED at{};
+    at.OffsetHigh = 1;
+    if (::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at)) {
+      ::UnlockFileEx(h, 0, 1, 0, &at);
+      st.state = pid_file_state::stale;
+    } else {
+      st.state = pid_file_state::running;
+    }
+    ::CloseHandle(h);
+  } catch (...) {
+    st.state = pid_file_state::unreadable;
+    st.error = "out of memory";
+  }
+  return st;
+}
+
+void send(const std::filesystem::path& pid_file, int signal) {
+  const pid_file_status st = inspect_pid_file(pid_file);
+  const std::string where = "'" + detail::narrow(pid_file.native()) + "'";
+  if (st.state == pid_file_state::absent) {
+    throw std::system_error(ENOENT, std::generic_category(), "not running: no pid file " + where);
+  }
+  if (st.state == pid_file_state::stale) {
+    throw std::system_error(ESRCH, std::generic_category(),
+                            "not running: the pid file " + where + " is stale (not signalled)");
+  }
+  if (st.state == pid_file_state::unreadable) {
+    throw std::system_error(EIO, std::generic_category(), st.error);
+  }
+  HANDLE ev = ::OpenEventW(EVENT_MODIFY_STATE, FALSE,
+                           event_name(static_cast<unsigned long>(st.pid), signal).c_str());
+  if (ev != nullptr) {
+    ::SetEvent(ev);
+    ::CloseHandle(ev);
+    return;
+  }
+  // No signal_handler listens for it: like the default action, end the process.
+  if (signal == kTerm || signal == kInt || signal == 9) {
+    HANDLE p = ::OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(st.pid));
+    if (p != nullptr && ::TerminateProcess(p, 128 + static_cast<UINT>(signal))) {
+      ::CloseHandle(p);
+      return;
+    }
+    if (p != nullptr) ::CloseHandle(p);
+  }
+  throw std::system_error(EINVAL, std::generic_category(),
+                          "pid " + std::to_string(st.pid) + " (from " + where +
+                              ") has no daemoniker::signal_handler listening for signal " +
+                              std::to_string(signal));
+}
+
+}  // namespace daemoniker
+
+#endif  // defined(_WIN32)
