@@ -32,6 +32,11 @@ class Signals : public DaemonTest {
     ::waitpid(pid, &status, 0);
     return status;
   }
+  // Daemon side: tells the test its pid (atomically: the test may be reading already).
+  void publish_pid() {
+    write_file(path("observed.tmp"), "pid=" + std::to_string(::getpid()) + "\n");
+    fs::rename(path("observed.tmp"), path("observed"));
+  }
   void append(const std::string& line) {
     std::ofstream(path("trace"), std::ios::app) << line << "\n";
   }
@@ -42,7 +47,7 @@ TEST_F(Signals, AnUnhandledTermIsACleanShutdownThatRemovesThePidFile) {
     daemonize(path("app.pid"));
     signal_handler signals;
     signals.start();
-    write_file(path("observed"), "pid=" + std::to_string(::getpid()) + "\n");
+    publish_pid();
     for (;;) ::pause();  // nobody waits: the default applies
   });
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
@@ -64,7 +69,7 @@ TEST_F(Signals, WaitReturnsTheStopSignalAndReloadRunsTheHook) {
       append("reload");
     });
     signals.start();
-    write_file(path("observed"), "pid=" + std::to_string(::getpid()) + "\n");
+    publish_pid();
     const int sig = signals.wait();
     append("stopped by " + std::to_string(sig) + " after " + std::to_string(reloads.load()) +
            " reloads");
@@ -93,7 +98,7 @@ TEST_F(Signals, CallbacksForOtherSignalsRunOnTheListenerThread) {
       append(std::this_thread::get_id() != main_thread ? "usr1 on listener" : "usr1 on main");
     });
     signals.start();
-    write_file(path("observed"), "pid=" + std::to_string(::getpid()) + "\n");
+    publish_pid();
     signals.wait();
     std::exit(0);
   });
