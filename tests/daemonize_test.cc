@@ -392,7 +392,6 @@ TEST_F(Daemonize, GlibcInternalSignalHandlersSurviveTheReset) {
   // set*id() in a threaded process makes glibc install its SIGSETXID handler, once per
   // process. If the daemon reset it to the default, its next threaded setgid() would kill it.
   const auto r = invoke([&] {
-    std::thread([] {}).detach();
     std::thread t([] { ::usleep(100'000); });
     if (::setgid(::getgid()) != 0) std::abort();
     t.join();
@@ -465,6 +464,30 @@ TEST_F(Daemonize, ConcurrentStartersYieldExactlyOneDaemon) {
     EXPECT_THAT(text, HasSubstr("already running (pid " + o.at("pid") + ")"));
   }
   EXPECT_EQ(children().size(), 1u);
+}
+
+TEST_F(Daemonize, AMultiThreadedCallerIsRefusedNamingTheReexecHandoff) {
+  const auto r = invoke([&] {
+    std::thread([] { ::pause(); }).detach();
+    daemonize(path("app.pid"));
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("this process runs 2 threads"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("daemoniker::reexec_handoff"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(Daemonize, AMultiThreadedCallerMayOptIn) {
+  const auto r = invoke([&] {
+    std::thread([] { ::pause(); }).detach();
+    basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, fork_handoff> d{
+        {}, {}, {}, fork_handoff{.allow_threads = true}};
+    d.daemonize(path("app.pid"), {});
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(read_file(path("app.pid")), await_observation().at("pid") + "\n");
 }
 
 }  // namespace

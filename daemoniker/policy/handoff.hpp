@@ -65,7 +65,16 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
 /// socket; the daemon is never a session leader and its parent becomes init (or the nearest
 /// subreaper) as soon as it is confirmed.
 #if !defined(_WIN32)
+///
+/// fork() copies only the calling thread: in a process that runs other threads, the daemon
+/// could inherit a lock (malloc's, stdio's, yours) that no thread will ever release. So a
+/// multi-threaded caller is refused, naming reexec_handoff as the fix — unless
+/// `allow_threads` says the caller knows every thread and what it holds:
+///
+///     basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, fork_handoff>
+///         d{{}, {}, {}, fork_handoff{.allow_threads = true}};
 struct fork_handoff {
+  bool allow_threads = false;
   [[nodiscard]] bool is_setup() const noexcept { return true; }
   role launch(plan& p, const stages& st);
 };

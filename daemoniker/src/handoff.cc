@@ -410,7 +410,45 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
 
 }  // namespace
 
+namespace {
+
+// The number of threads of this process (/proc/self/task), or 0 when it cannot be told.
+int thread_count() noexcept {
+  const int dir = sys().open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir == -1) return 0;
+  alignas(8) char buffer[4096];
+  int threads = 0;
+  for (;;) {
+    const int n = sys().getdents64(dir, buffer, sizeof buffer);
+    if (n <= 0) break;
+    for (int at = 0; at < n;) {
+      const auto* name = buffer + at + 19;  // d_name in struct linux_dirent64
+      const unsigned short reclen = *reinterpret_cast<const unsigned short*>(buffer + at + 16);
+      if (name[0] != '.') ++threads;
+      at += reclen;
+    }
+  }
+  sys().close(dir);
+  return threads;
+}
+
+}  // namespace
+
 role fork_handoff::launch(plan& p, const stages& st) {
+  if (!allow_threads) {
+    if (const int threads = thread_count(); threads > 1) {
+      detail::fail_invoker(
+          step_status::failure(
+              step::fork, 0,
+              ("this process runs " + std::to_string(threads) +
+               " threads, and fork() copies only the calling one: the daemon could hang on a "
+               "lock another thread held. Daemonize before starting threads, use "
+               "daemoniker::reexec_handoff (it starts the program afresh), or set "
+               "fork_handoff{.allow_threads = true} if you know what every thread holds")
+                  .c_str()),
+          p);
+    }
+  }
   int down[2];
   if (!make_channel(down)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
   return start_daemon(p, st, down, nullptr, -1, {});

@@ -234,6 +234,10 @@ std::string describe(const step_status& status, const plan& p) {
       break;
     case step::fork:
     case step::second_fork:
+      if (s.error == 0 && s.subject[0] != '\0') {  // refused, not failed
+        what = s.subject;
+        break;
+      }
       what = "fork() failed" + err +
              "; the process limit (ulimit -u) or memory is exhausted: retry, or raise it";
       break;
