@@ -50,6 +50,8 @@ namespace detail {
 step_status reset_signals(const plan&) noexcept;
 step_status apply_umask(const plan&) noexcept;
 step_status change_directory(const plan&) noexcept;
+/// In the daemon: keep the sockets systemd passed, for listen_fds() (src/activation.cc).
+void adopt_listen_fds(const plan&);
 
 /// Prints "<program>: cannot daemonize: <description>" to stderr and _exits: with 2 for
 /// step::options, 1 otherwise. Only ever called in the invoking process.
@@ -216,7 +218,10 @@ class basic_daemonizer {
     auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
 
     const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim, payload, accept});
-    if (r == role::daemon) pid_.hold(p);
+    if (r == role::daemon) {
+      pid_.hold(p);
+      detail::adopt_listen_fds(p);
+    }
     return r;
   }
 

@@ -17,6 +17,7 @@
 //   compose.hpp           daemonizer_with<Policies...>
 //   policy/*.hpp          the policy concepts and the models that ship with them
 //   plan.hpp              what policies are given and answer
+//   notify.hpp            notify_ready() and friends: the invoking process, systemd, s6
 //   signals.hpp           signal_handler: signals as callbacks on a thread
 //   pid_file.hpp          inspect_pid_file(), send(), the pid file this process holds
 #pragma once
@@ -25,6 +26,7 @@
 #include "daemoniker/compose.hpp"
 #include "daemoniker/daemonize.hpp"
 #include "daemoniker/fwd.hpp"
+#include "daemoniker/notify.hpp"
 #include "daemoniker/options.hpp"
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/plan.hpp"

@@ -67,6 +67,15 @@ struct plan {
   /// The RedirectPolicy keeps the caller's stdio (it declares `keeps_caller_stdio`). Windows
   /// sets the daemon's standard handles when it creates the process, so it needs to know.
   bool keep_caller_stdio = false;
+  /// Which of stdin (1), stdout (2), stderr (4) were left to their default: in the foreground
+  /// under a supervisor they stay connected to it (the journal) instead of /dev/null.
+  unsigned defaulted_stdio = 0;
+  /// Socket activation: the fds systemd passed (LISTEN_FDS, from 3), and their names
+  /// (LISTEN_FDNAMES, colon-separated); shielded from the sweep.
+  std::vector<int> listen_fds;
+  std::string listen_fdnames;
+  /// Set by the handoff when the daemon stays in the foreground (already supervised).
+  bool foreground = false;
 
   /// Adds `fd` to keep_fds, keeping it sorted and unique (invoking process only: allocates).
   void keep(int fd);

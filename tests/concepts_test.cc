@@ -63,7 +63,8 @@ static_assert(std::is_same_v<daemonizer_with<inherit_stdio, log_sweep>,
                              basic_daemonizer<locked_pid_file, inherit_stdio, log_sweep>>);
 
 // Empty policies cost nothing in the daemonizer.
-static_assert(sizeof(basic_daemonizer<no_pid_file, inherit_stdio, no_sweep>) <= 2 * sizeof(int));
+static_assert(sizeof(basic_daemonizer<no_pid_file, inherit_stdio, no_sweep>) <=
+              sizeof(fork_handoff) + 2 * sizeof(int));
 
 // The free daemonize() takes options only right after the pid file.
 template <class... A>

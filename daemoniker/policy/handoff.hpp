@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "daemoniker/detail/function_ref.hpp"
+#include "daemoniker/fwd.hpp"
 #include "daemoniker/plan.hpp"
 
 namespace daemoniker {
@@ -46,6 +47,9 @@ struct stages {
   /// corrupt payload is reported to the invoking process. Not async-signal-safe: a re-launched
   /// daemon is a fresh process image.
   detail::function_ref<step_status(std::string_view) noexcept> accept;
+  /// The daemon confirms later, when the program calls daemoniker::notify_ready() (set by
+  /// await_ready): the handoff keeps the channel to the invoking process open for it.
+  bool defer_confirmation = false;
 };
 
 /// True for a HandoffPolicy that starts the daemon as a new run of the program (Windows, and
@@ -73,12 +77,44 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
 ///
 ///     basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, fork_handoff>
 ///         d{{}, {}, {}, fork_handoff{.allow_threads = true}};
+///
+/// Under a supervisor that expects the program in the foreground (detect_supervisor():
+/// systemd Type=notify or socket activation, runit, s6, daemontools) it does not fork at all —
+/// daemon(7) asks for the SysV steps to be optional: umask, chdir, stdio (streams left to their
+/// default stay with the supervisor), the pid file and readiness (READY=1) still happen, the
+/// fd sweep, signal reset, forks and new session do not. `detach` forces either way.
+enum class detach_mode { unless_supervised, always, never };
+
 struct fork_handoff {
   bool allow_threads = false;
+  detach_mode detach = detach_mode::unless_supervised;
   [[nodiscard]] bool is_setup() const noexcept { return true; }
   role launch(plan& p, const stages& st);
 };
+
+/// Never forks: the foreground model of fork_handoff (for debugging, or a supervisor that
+/// detect_supervisor() does not know).
+struct foreground_handoff : fork_handoff {
+  foreground_handoff() noexcept { detach = detach_mode::never; }
+};
 #endif
+
+
+/// Wraps a HandoffPolicy so that the invoking process waits until the program is *ready* —
+/// it calls daemoniker::notify_ready() (daemoniker/notify.hpp) after binding its sockets and
+/// loading its configuration — or notify_failed(message, code), whose message the invoking
+/// process prints and whose code it exits with. plan.success_timeout bounds the wait;
+/// daemoniker::extend_timeout() extends it.
+///
+///     using ready_daemonizer = daemoniker::daemonizer_with<daemoniker::await_ready<>>;
+template <class Handoff = default_handoff>
+struct await_ready : Handoff {
+  role launch(plan& p, const stages& st) {
+    stages deferred = st;
+    deferred.defer_confirmation = true;
+    return Handoff::launch(p, deferred);
+  }
+};
 
 /// The same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
 /// receives the plan and the preserved arguments over an inherited socket: `main` runs again

@@ -37,6 +37,8 @@
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/detail/sys.hpp"
 #include "daemoniker/policy/handoff.hpp"
+#include "daemoniker/activation.hpp"
+#include "daemoniker/notify.hpp"
 #include "daemoniker/policy/reexec.hpp"
 
 namespace daemoniker {
@@ -47,13 +49,21 @@ using detail::sys;
 
 // One report on a channel. Trivially copyable; both ends are the same binary.
 struct record {
-  enum kind_t : std::uint32_t { hello = 1, ready = 2, failed = 3, died = 4 };
+  // hello: first child → invoker, the daemon's pid; ready: the daemon confirmed; failed: a
+  // step failed (the daemon exits at once); died: how the daemon ended before confirming;
+  // extend: the daemon asks for `wait_status` more milliseconds; rejected: the program said
+  // it cannot start (notify_failed), with its exit code in status.detail.
+  enum kind_t : std::uint32_t { hello = 1, ready = 2, failed = 3, died = 4, extend = 5, rejected = 6 };
   std::uint32_t magic = 0x4b4e4d44;  // "DMNK"
   kind_t kind = failed;
   std::int64_t pid = 0;              // hello/ready/died: the daemon's pid
   std::int64_t wait_status = 0;      // died: as returned by waitpid
   step_status status;                // failed: what failed
 };
+
+// In the daemon of a handoff that defers confirmation (await_ready): the channel on which
+// notify_ready() and friends will report.
+int pending_channel = -1;
 
 bool send_record(int fd, const record& r) noexcept {
   const char* p = reinterpret_cast<const char*>(&r);
@@ -134,6 +144,10 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
                                                     "execve(/proc/self/exe)"));
     }
     if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
+    if (st.defer_confirmation) {  // the program confirms later, with notify_ready()
+      pending_channel = down[1];
+      return;
+    }
     record ready;
     ready.kind = record::ready;
     ready.pid = ::getpid();
@@ -154,20 +168,23 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
   hello.pid = daemon;
   send_record(up, hello);
   record r;
-  if (!receive_record(down[0], r)) {
-    int status = 0;
-    retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
-    r = record{};
-    r.kind = record::died;
-    r.pid = daemon;
-    r.wait_status = status;
-  } else if (r.kind == record::failed) {
-    int status = 0;  // it exits right after reporting; reap it before the invoker looks
-    retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+  for (;;) {  // relay until a verdict: extensions of the deadline may come first
+    if (!receive_record(down[0], r)) {
+      int status = 0;
+      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+      r = record{};
+      r.kind = record::died;
+      r.pid = daemon;
+      r.wait_status = status;
+    } else if (r.kind == record::failed) {
+      int status = 0;  // it exits right after reporting; reap it before the invoker looks
+      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+    }
+    send_record(up, r);
+    if (r.kind != record::extend) ::_exit(0);
   }
-  send_record(up, r);
-  ::_exit(0);
 }
+
 
 // --- the invoking process ----------------------------------------------------------------
 
@@ -231,7 +248,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
   // A century stands for "forever" without overflowing the clock.
   const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
                                                         std::chrono::hours(24 * 365 * 100));
-  const auto deadline = clock::now() + wait;
+  auto deadline = clock::now() + wait;
   long long daemon = 0;
   record r;
   std::size_t got = 0;
@@ -289,6 +306,20 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       case record::hello:
         daemon = r.pid;
         continue;
+      case record::extend: {
+        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
+        if (wanted > deadline) deadline = wanted;
+        continue;
+      }
+      case record::rejected: {
+        reap(first);
+        sys().close(up);
+        std::fprintf(stderr, "%s: the daemon (pid %lld) could not start: %s\n",
+                     program_invocation_short_name, static_cast<long long>(daemon),
+                     r.status.subject);
+        std::fflush(nullptr);
+        ::_exit(r.status.detail > 0 && r.status.detail < 256 ? static_cast<int>(r.status.detail) : 1);
+      }
       case record::ready:
         reap(first);
         sys().close(up);
@@ -434,7 +465,25 @@ int thread_count() noexcept {
 
 }  // namespace
 
+// Already supervised (or asked to stay): no fork, no new session, no sweep, no signal reset;
+// umask, chdir, stdio, pid file and readiness as usual. The supervisor learns of readiness
+// through notify_ready() (READY=1), sent here unless the program confirms itself.
+role stay_in_foreground(plan& p, const stages& st) {
+  p.foreground = true;
+  if (auto s = st.settle(p); !s.ok()) detail::fail_invoker(s, p);
+  if (!st.defer_confirmation) notify_ready();
+  return role::daemon;
+}
+
+bool foreground_wanted(detach_mode mode) noexcept {
+  return mode == detach_mode::never ||
+         (mode == detach_mode::unless_supervised && detect_supervisor() != supervisor::none);
+}
+
 role fork_handoff::launch(plan& p, const stages& st) {
+  if (foreground_wanted(detach) || (detach == detach_mode::unless_supervised && !p.listen_fds.empty())) {
+    return stay_in_foreground(p, st);
+  }
   if (!allow_threads) {
     if (const int threads = thread_count(); threads > 1) {
       detail::fail_invoker(
@@ -515,6 +564,10 @@ role continue_relaunched(plan& p, const stages& st) {
     report_and_exit(down, s);
   }
   if (auto s = st.settle(p); !s.ok()) report_and_exit(down, s);
+  if (st.defer_confirmation) {
+    pending_channel = down;
+    return role::daemon;
+  }
   record ready;
   ready.kind = record::ready;
   ready.pid = ::getpid();
@@ -550,8 +603,37 @@ bool read_command_line(std::vector<std::string>& argv) {
 
 bool reexec_handoff::is_setup() const noexcept { return !started_relaunched(); }
 
+namespace detail {
+
+bool confirmation_pending() noexcept { return pending_channel != -1; }
+
+void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
+  if (pending_channel == -1) return;
+  record r;
+  r.kind = ready ? record::ready : record::rejected;
+  r.pid = ::getpid();
+  if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
+  send_record(pending_channel, r);
+  sys().close(pending_channel);
+  pending_channel = -1;
+}
+
+void extend_confirmation(std::chrono::milliseconds more) noexcept {
+  if (pending_channel == -1) return;
+  record r;
+  r.kind = record::extend;
+  r.pid = ::getpid();
+  r.wait_status = more.count();
+  send_record(pending_channel, r);
+}
+
+}  // namespace detail
+
 role reexec_handoff::launch(plan& p, const stages& st) {
   if (!is_setup()) return continue_relaunched(p, st);
+  if (foreground_wanted(detach_mode::unless_supervised) || !p.listen_fds.empty()) {
+    return stay_in_foreground(p, st);
+  }
 
   std::vector<std::string> args;
   if (!read_command_line(args)) {

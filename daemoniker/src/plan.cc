@@ -16,6 +16,7 @@
 #endif
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -71,6 +72,32 @@ step_status resolve(const char* name, const std::optional<std::filesystem::path>
   }
   out = given->is_absolute() ? *given : cwd / *given;
   return {};
+}
+
+// systemd socket activation: LISTEN_FDS sockets from fd 3, meant for this process when
+// LISTEN_PID is ours. They are shielded from the sweep, handed over by listen_fds(), and the
+// variables unset so that the daemon's children do not take them for theirs.
+void capture_listen_fds(plan& p) {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (pid == nullptr || fds == nullptr) return;
+#if defined(_WIN32)
+  const long long self = 0;
+#else
+  const long long self = ::getpid();
+#endif
+  if (std::atoll(pid) != self) return;
+  const int n = std::atoi(fds);
+  for (int i = 0; i < n && i < 4096; ++i) {
+    p.listen_fds.push_back(3 + i);
+    p.keep(3 + i);
+  }
+  if (const char* names = std::getenv("LISTEN_FDNAMES")) p.listen_fdnames = names;
+#if !defined(_WIN32)
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+#endif
 }
 
 }  // namespace
@@ -132,7 +159,9 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
   if (auto s = resolve("stderr_goto", o.stderr_goto, devnull, cwd, p.stderr_goto); !s.ok()) return s;
   if (!pid_file.empty()) p.pid_file = pid_file.is_absolute() ? pid_file : cwd / pid_file;
   p.umask = o.umask;
+  p.defaulted_stdio = (o.stdin_goto ? 0u : 1u) | (o.stdout_goto ? 0u : 2u) | (o.stderr_goto ? 0u : 4u);
   for (const int fd : o.shielded_fds) p.keep(fd);
+  capture_listen_fds(p);
   p.fd_fallback_limit = o.fd_fallback_limit;
   p.success_timeout = o.success_timeout;
   p.strip_cmd_args = o.strip_cmd_args;

@@ -52,9 +52,12 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
   // (and O_APPEND keeps every line), and a path used for input and output is opened O_RDWR.
   int fd[3] = {-1, -1, -1};
   int owner[3] = {0, 1, 2};  // which slot opened the file this stream uses
+  // In the foreground under a supervisor, a stream left to its default stays connected to the
+  // supervisor (systemd's journal, s6's logger) instead of going to /dev/null.
+  auto keep = [&](int i) { return p.foreground && (p.defaulted_stdio & (1u << i)) != 0; };
   for (int i = 1; i < 3; ++i) {
     for (int j = 0; j < i; ++j) {
-      if (std::strcmp(path[i], path[j]) == 0) {
+      if (!keep(j) && std::strcmp(path[i], path[j]) == 0) {
         owner[i] = j;
         break;
       }
@@ -66,7 +69,7 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
     }
   };
   for (int i = 0; i < 3; ++i) {
-    if (owner[i] != i) continue;
+    if (owner[i] != i || keep(i)) continue;
     bool read = i == 0, write = i != 0;
     for (int j = i + 1; j < 3; ++j) {
       if (owner[j] == i) write = true;
@@ -80,6 +83,7 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
     }
   }
   for (int i = 0; i < 3; ++i) {
+    if (keep(i)) continue;
     // dup2 clears close-on-exec on the target, so children of the daemon inherit its stdio.
     if (retry_eintr([&] { return sys().dup2(fd[owner[i]], i); }) == -1) {
       const int e = errno;

@@ -44,7 +44,7 @@ constexpr const wchar_t* kHandoffVariable = L"DAEMONIKER_HANDOFF";
 constexpr std::size_t kMaxHandoff = std::size_t{256} << 20;
 
 struct record {
-  enum kind_t : std::uint32_t { ready = 2, failed = 3 };
+  enum kind_t : std::uint32_t { ready = 2, failed = 3, extend = 5, rejected = 6 };
   std::uint32_t magic = 0x4b4e4d44;  // "DMNK"
   kind_t kind = failed;
   std::int64_t pid = 0;
@@ -281,7 +281,7 @@ role launch_daemon(plan& p, const stages& st) {
   using clock = std::chrono::steady_clock;
   const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
                                                         std::chrono::hours(24 * 365 * 100));
-  const auto deadline = clock::now() + wait;
+  auto deadline = clock::now() + wait;
   record r;
   std::size_t got = 0;
   const long long daemon = pi.dwProcessId;
@@ -312,6 +312,20 @@ role launch_daemon(plan& p, const stages& st) {
         close_handle(report_read);
         return role::invoker;
       }
+      if (r.kind == record::extend) {
+        got = 0;
+        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
+        if (wanted > deadline) deadline = wanted;
+        continue;
+      }
+      if (r.kind == record::rejected) {
+        close_handle(pi.hProcess);
+        close_handle(report_read);
+        std::fprintf(stderr, "%s: the daemon (pid %lld) could not start: %s\n",
+                     detail::program_name().c_str(), daemon, r.status.subject);
+        std::fflush(nullptr);
+        std::_Exit(r.status.detail > 0 && r.status.detail < 256 ? static_cast<int>(r.status.detail) : 1);
+      }
       fail(r.status);
     }
     if (::WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
@@ -339,6 +353,8 @@ role launch_daemon(plan& p, const stages& st) {
 }
 
 // --- the re-launched daemon ------------------------------------------------------------------
+
+HANDLE pending_report = nullptr;
 
 role continue_relaunched(plan& p, const stages& st) {
   wchar_t value[64] = {};
@@ -380,6 +396,10 @@ role continue_relaunched(plan& p, const stages& st) {
     report_and_exit(report, s);
   }
   if (auto s = st.settle(p); !s.ok()) report_and_exit(report, s);
+  if (st.defer_confirmation) {  // the program confirms with notify_ready()
+    pending_report = report;
+    return role::daemon;
+  }
   record ready;
   ready.kind = record::ready;
   ready.pid = ::GetCurrentProcessId();
@@ -394,6 +414,29 @@ role continue_relaunched(plan& p, const stages& st) {
 }  // namespace
 
 bool reexec_handoff::is_setup() const noexcept { return !started_relaunched(); }
+
+namespace detail {
+
+void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
+  if (pending_report == nullptr) return;
+  record r;
+  r.kind = ready ? record::ready : record::rejected;
+  r.pid = ::GetCurrentProcessId();
+  if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
+  write_all(pending_report, &r, sizeof r);
+  close_handle(pending_report);
+}
+
+void extend_confirmation(std::chrono::milliseconds more) noexcept {
+  if (pending_report == nullptr) return;
+  record r;
+  r.kind = record::extend;
+  r.pid = ::GetCurrentProcessId();
+  r.wait_status = more.count();
+  write_all(pending_report, &r, sizeof r);
+}
+
+}  // namespace detail
 
 role reexec_handoff::launch(plan& p, const stages& st) {
   return is_setup() ? launch_daemon(p, st) : continue_relaunched(p, st);
