@@ -91,6 +91,19 @@ invocation DaemonTest::invoke(const std::function<void()>& body) {
   return r;
 }
 
+pid_t DaemonTest::spawn(const std::function<void()>& body) {
+  const fs::path err = path("invoker.stderr");
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ::dup2(fd, 2);
+    body();
+    ::_exit(99);
+  }
+  return pid;
+}
+
 observation DaemonTest::await_observation(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const fs::path p = path("observed");

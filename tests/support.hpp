@@ -47,6 +47,10 @@ class DaemonTest : public ::testing::Test {
   /// and waits for it to exit.
   invocation invoke(const std::function<void()>& body);
 
+  /// Like invoke(), but does not wait: for a daemon that stays in the foreground (under a
+  /// supervisor), where the invoking process is the daemon. TearDown reaps it.
+  pid_t spawn(const std::function<void()>& body);
+
   /// Waits until the daemon wrote `observed` (by report_and_wait_for_term) and returns it.
   observation await_observation(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
