@@ -14,9 +14,10 @@
 //
 // Defaults: SIGTERM, SIGINT and SIGQUIT are "stop" signals and SIGHUP is "reload". A stop signal
 // calls on_stop's callback if there is one, and makes wait() return. When nobody handles it —
-// no on_stop callback and no call to wait() — it is a clean shutdown: the pid file is removed
-// (unlink before unlock), stdio flushed, and the process exits with status 0. SIGHUP calls
-// on_reload's callback, and is otherwise ignored (not fatal, as its default would be).
+// no on_stop callback, no call to wait() or stop_requested() yet, and exit_on_stop(false) not
+// said — it is a clean shutdown: the pid file is removed (unlink before unlock), stdio flushed,
+// and the process exits with status 0. SIGHUP calls on_reload's callback, and is otherwise
+// ignored (not fatal, as its default would be).
 //
 // The C++ form of the Python daemoniker's SignalHandler1; `daemoniker::send()`
 // (daemoniker/pid_file.hpp) is its send().
@@ -55,8 +56,18 @@ class signal_handler {
 
   /// Blocks until a stop signal arrived, and returns it (at once if one already did).
   int wait();
-  /// True once a stop signal arrived.
-  [[nodiscard]] bool stop_requested() const noexcept { return stop_signal_.load() != 0; }
+  /// True once a stop signal arrived. Calling it says the program handles stops itself.
+  [[nodiscard]] bool stop_requested() const noexcept {
+    waiting_.store(true);
+    return stop_signal_.load() != 0;
+  }
+
+  /// Whether an unhandled stop signal ends the process (default true). Say false before
+  /// start() when the program will handle stops (by wait() or stop_requested()) only later.
+  signal_handler& exit_on_stop(bool exit) noexcept {
+    waiting_.store(!exit);
+    return *this;
+  }
 
  private:
   void listen();
@@ -64,7 +75,7 @@ class signal_handler {
 
   std::map<int, callback> callbacks_;
   bool has_stop_callback_ = false;
-  std::atomic<bool> waiting_{false};
+  mutable std::atomic<bool> waiting_{false};  // the program handles stops itself
   std::atomic<int> stop_signal_{0};
   std::mutex mutex_;
   std::condition_variable stopped_;

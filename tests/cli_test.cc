@@ -4,6 +4,7 @@
 // signalled), and usage errors. Every process started is reaped (DaemonTest).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +188,40 @@ TEST_F(Cli, SignalAndReloadReachTheDaemon) {
   EXPECT_EQ(run({"signal", "--pidfile", pidfile(), "USR1"}).exit_code, 0);
   ::usleep(300'000);
   EXPECT_EQ(read_file(path("hups")), "hup\nusr1\n");
+}
+
+TEST_F(Cli, StopEndsTheChildrenThatHoldThePidFilesLockToo) {
+  // The shell forks `sleep`, which inherits the lock: the daemon is gone only when it is.
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sh", "-c", "sleep 30; true"}).exit_code, 0);
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(is_locked(path("app.pid")));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 3);
+  for (const pid_t kid : children()) {
+    int status = 0;
+    EXPECT_EQ(::waitpid(kid, &status, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+}
+
+TEST_F(Cli, InterruptingStartStopsTheHalfStartedDaemon) {
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const pid_t starter = spawn([&] {
+    ::execl(cli, cli, "start", "--pidfile", pidfile().c_str(), "--ready-fd", "3", "--", "sleep",
+            "60", nullptr);
+    std::_Exit(127);
+  });
+  for (int i = 0; i < 200 && !is_locked(path("app.pid")); ++i) ::usleep(10'000);
+  ASSERT_TRUE(is_locked(path("app.pid")));
+  ::kill(starter, SIGINT);
+  int status = 0;
+  ::waitpid(starter, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT) << status;
+  EXPECT_THAT(read_file(path("invoker.stderr")), HasSubstr("interrupted by SIGINT"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  for (const pid_t kid : children()) {
+    EXPECT_EQ(::waitpid(kid, &status, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
 }
 
 TEST_F(Cli, RestartReplacesTheDaemon) {

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -61,19 +62,6 @@ struct stop_args {
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
-// Waits until the process behind `pidfd` has ended, or `timeout` passed; true when it ended.
-bool wait_gone(int pidfd, std::chrono::milliseconds timeout) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now());
-    struct pollfd p {pidfd, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, std::min<long long>(left.count(), 1 << 30))));
-    if (r == 1) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
 
 // Removes a pid file that is unlocked and holds `pid` (a daemon that exec'd another program
 // cannot remove its own).
@@ -168,6 +156,13 @@ int do_start(const start_args& a) {
   }
   opts.shielded_fds.push_back(exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(ready_pipe[1]);
+  // Ctrl-C or a TERM while we wait must not leave a half-started daemon: the signals are
+  // held (the daemon's mask is reset by the library) and read from a signalfd below.
+  sigset_t interrupts;
+  sigemptyset(&interrupts);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&interrupts, sig);
+  ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
+  const int interrupted_fd = ::signalfd(-1, &interrupts, SFD_CLOEXEC);
   // The daemon becomes our child once the intermediate process exits, so that we learn how it
   // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -202,17 +197,34 @@ int do_start(const start_args& a) {
     if (ready_pipe[1] != -1) ::close(ready_pipe[1]);
     const auto st = daemoniker::inspect_pid_file(a.pidfile);
     const pid_t pid = static_cast<pid_t>(st.pid);
-    int exec_error = 0;
-    const ssize_t n = ::read(exec_pipe[0], &exec_error, sizeof exec_error);
-    auto fail = [&](const std::string& what) {
+    auto fail = [&](const std::string& what, int code = 1) {
       int status = 0;
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       remove_if_stale(a.pidfile, pid);
       std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
       std::fflush(nullptr);
-      ::_exit(1);
+      ::_exit(code);
     };
+    auto check_interrupt = [&](const struct pollfd& p) {
+      if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
+      signalfd_siginfo info{};
+      (void)::read(interrupted_fd, &info, sizeof info);
+      fail("interrupted by " + signal_name(static_cast<int>(info.ssi_signo)) +
+               " while '" + a.command.front() + "' was starting; it was stopped",
+           128 + static_cast<int>(info.ssi_signo));
+    };
+    // exec() result: EOF on the close-on-exec pipe means the program runs.
+    int exec_error = 0;
+    ssize_t n = 0;
+    for (;;) {
+      struct pollfd p[2] = {{exec_pipe[0], POLLIN, 0}, {interrupted_fd, POLLIN, 0}};
+      if (::poll(p, 2, -1) == -1 && errno == EINTR) continue;
+      check_interrupt(p[1]);
+      n = ::read(exec_pipe[0], &exec_error, sizeof exec_error);
+      if (n == -1 && errno == EINTR) continue;
+      break;
+    }
     if (n == static_cast<ssize_t>(sizeof exec_error)) {
       fail("cannot run '" + a.command.front() + "': " + std::strerror(exec_error));
     }
@@ -227,9 +239,10 @@ int do_start(const start_args& a) {
                ") did not signal readiness on fd " + std::to_string(a.ready_fd) + " within " +
                a.timeout + "; it was killed. Raise --timeout if it is legitimately slow");
         }
-        struct pollfd p[2] = {{ready_pipe[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
-        const int r = ::poll(p, pidfd == -1 ? 1 : 2, static_cast<int>(std::min<long long>(left.count(), 100)));
+        struct pollfd p[3] = {{ready_pipe[0], POLLIN, 0}, {interrupted_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        const int r = ::poll(p, pidfd == -1 ? 2 : 3, static_cast<int>(std::min<long long>(left.count(), 100)));
         if (r == -1 && errno != EINTR) break;
+        if (r > 0) check_interrupt(p[1]);
         if (r > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
           char buf[256];
           const ssize_t got = ::read(ready_pipe[0], buf, sizeof buf);
@@ -279,44 +292,39 @@ int do_stop(const stop_args& a) {
     std::printf("daemoniker: not running (stale pid file, pid %lld not signalled; removed)\n", st.pid);
     return 0;
   }
-  // Pin the process with a pidfd, then check the lock is still held: the pidfd then names the
-  // pid file's owner and not a process that reused the number.
+  // The daemon's process group: the program and the children it forked, which inherit (and
+  // hold) the pid file's lock. Signals go to the whole group, as systemd's control-group kill
+  // does, and the daemon is gone when the lock is released — not merely when its pid exits.
   const pid_t pid = static_cast<pid_t>(st.pid);
-  const int pidfd = pidfd_open(pid);
-  st = daemoniker::inspect_pid_file(a.pidfile);
-  if (pidfd == -1 || st.state != daemoniker::pid_file_state::running || st.pid != pid) {
-    if (pidfd != -1) ::close(pidfd);
+  const pid_t group = ::getpgid(pid);
+  auto locked = [&] {
+    const auto now = daemoniker::inspect_pid_file(a.pidfile);
+    return now.state == daemoniker::pid_file_state::running && now.pid == pid;
+  };
+  auto finished = [&] {
     remove_if_stale(a.pidfile, pid);
-    std::printf("daemoniker: not running (pid %d ended)\n", pid);
+    std::printf("daemoniker: stopped (pid %d)\n", pid);
     return 0;
-  }
+  };
   for (std::size_t i = 0; i < schedule->size(); ++i) {
     const auto& step = (*schedule)[i];
     if (step.kind == schedule_step::send) {
-      if (::syscall(SYS_pidfd_send_signal, pidfd, step.signal, nullptr, 0) == -1 && errno != ESRCH) {
+      if (!locked()) return finished();  // checked right before: never signal a reused pid
+      const bool whole_group = group > 1 && group != ::getpgrp();
+      if (::kill(whole_group ? -group : pid, step.signal) == -1 && errno != ESRCH) {
         std::fprintf(stderr, "daemoniker: cannot send %s to pid %d: %s\n",
                      signal_name(step.signal).c_str(), pid, std::strerror(errno));
-        ::close(pidfd);
         return 1;
       }
     } else if (step.kind == schedule_step::wait) {
-      if (wait_gone(pidfd, step.timeout)) {
-        ::close(pidfd);
-        remove_if_stale(a.pidfile, pid);
-        std::printf("daemoniker: stopped (pid %d)\n", pid);
-        return 0;
-      }
+      const auto deadline = clock_type::now() + step.timeout;
+      while (locked() && clock_type::now() < deadline) ::usleep(10'000);
+      if (!locked()) return finished();
     } else {  // forever: run the schedule again from the start
       i = static_cast<std::size_t>(-1);
     }
   }
-  const bool gone = wait_gone(pidfd, std::chrono::milliseconds(0));
-  ::close(pidfd);
-  if (gone) {
-    remove_if_stale(a.pidfile, pid);
-    std::printf("daemoniker: stopped (pid %d)\n", pid);
-    return 0;
-  }
+  if (!locked()) return finished();
   std::fprintf(stderr, "daemoniker: pid %d is still running after the schedule %s\n", pid,
                schedule_text(*schedule).c_str());
   return 1;
@@ -326,6 +334,11 @@ int do_status(const std::string& pidfile) {
   const auto st = daemoniker::inspect_pid_file(pidfile);
   switch (st.state) {
     case daemoniker::pid_file_state::running:
+      if (::kill(static_cast<pid_t>(st.pid), 0) == -1 && errno == ESRCH) {
+        std::printf("running (pid %lld has exited, but processes it started still hold the "
+                    "pid file's lock)\n", st.pid);
+        return 0;
+      }
       std::printf("running (pid %lld, up %lld s)\n", st.pid, static_cast<long long>(st.uptime.count()));
       return 0;
     case daemoniker::pid_file_state::stale:
