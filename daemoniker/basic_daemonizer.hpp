@@ -33,6 +33,7 @@
 #include "daemoniker/policy/fd.hpp"
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/policy/pid.hpp"
+#include "daemoniker/policy/privileges.hpp"
 #include "daemoniker/policy/redirect.hpp"
 #if defined(_WIN32)
 #include "daemoniker/policy/reexec.hpp"  // the default handoff on Windows
@@ -50,6 +51,10 @@ namespace detail {
 step_status reset_signals(const plan&) noexcept;
 step_status apply_umask(const plan&) noexcept;
 step_status change_directory(const plan&) noexcept;
+/// The credentials in plan.identity (chroot, limits, groups, gid, uid), verified. Async-signal-safe.
+step_status apply_credentials(const plan&) noexcept;
+/// In the daemon, once daemonize() returns: the environment allow-list.
+void finish_credentials(const plan&);
 /// In the daemon: keep the sockets systemd passed, for listen_fds() (src/activation.cc).
 void adopt_listen_fds(const plan&);
 
@@ -80,25 +85,30 @@ step_status run_in_order(const plan& p, Step&&... step) noexcept {
 }
 }  // namespace detail
 
-template <class PidPolicy, class RedirectPolicy, class FdPolicy, class HandoffPolicy>
+template <class PidPolicy, class RedirectPolicy, class FdPolicy, class HandoffPolicy,
+          class PrivilegePolicy>
 class basic_daemonizer {
   static_assert(detail::check_pid_policy<PidPolicy>());
   static_assert(detail::check_redirect_policy<RedirectPolicy>());
   static_assert(detail::check_fd_policy<FdPolicy>());
   static_assert(detail::check_handoff_policy<HandoffPolicy>());
+  static_assert(privilege_policy<PrivilegePolicy>,
+                "daemoniker: the PrivilegePolicy has no member `daemoniker::step_status "
+                "prepare(daemoniker::plan&) const` — see docs/policies.md#privilegepolicy");
 
  public:
   using pid_policy_type = PidPolicy;
   using redirect_policy_type = RedirectPolicy;
   using fd_policy_type = FdPolicy;
   using handoff_policy_type = HandoffPolicy;
+  using privilege_policy_type = PrivilegePolicy;
 
   basic_daemonizer() = default;
   /// Uses these policy objects (for policies that carry configuration).
   explicit basic_daemonizer(PidPolicy pid, RedirectPolicy redirect = {}, FdPolicy fd = {},
-                            HandoffPolicy handoff = {})
+                            HandoffPolicy handoff = {}, PrivilegePolicy privileges = {})
       : pid_(std::move(pid)), redirect_(std::move(redirect)), fd_(std::move(fd)),
-        handoff_(std::move(handoff)) {}
+        handoff_(std::move(handoff)), privileges_(std::move(privileges)) {}
 
   // A scope guard: it decides how the invoking process ends, so it is neither copied nor moved.
   basic_daemonizer(const basic_daemonizer&) = delete;
@@ -160,6 +170,7 @@ class basic_daemonizer {
   RedirectPolicy& redirect_policy() noexcept { return redirect_; }
   FdPolicy& fd_policy() noexcept { return fd_; }
   HandoffPolicy& handoff_policy() noexcept { return handoff_; }
+  PrivilegePolicy& privilege_policy() noexcept { return privileges_; }
 
  private:
   // The preserved values in the daemon; nothing in the invoking process. With fork() they are
@@ -202,6 +213,7 @@ class basic_daemonizer {
       if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
       p.keep_caller_stdio = requires { requires RedirectPolicy::keeps_caller_stdio; };
       if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
+      if (auto s = privileges_.prepare(p); !s.ok()) detail::fail_invoker(s, p);
     }
 
     auto detach = [this](const plan& pl) noexcept {
@@ -212,7 +224,8 @@ class basic_daemonizer {
       return detail::run_in_order(
           pl, detail::apply_umask, detail::change_directory,
           [this](const plan& q) noexcept { return redirect_.redirect(q); },
-          [this](const plan& q) noexcept { return pid_.acquire(q); });
+          [this](const plan& q) noexcept { return pid_.acquire(q); },
+          detail::apply_credentials);
     };
     auto abandon = [this](const plan& pl) noexcept { pid_.abandon(pl); };
     auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
@@ -221,6 +234,7 @@ class basic_daemonizer {
     if (r == role::daemon) {
       pid_.hold(p);
       detail::adopt_listen_fds(p);
+      detail::finish_credentials(p);
     }
     return r;
   }
@@ -229,6 +243,7 @@ class basic_daemonizer {
   [[no_unique_address]] RedirectPolicy redirect_{};
   [[no_unique_address]] FdPolicy fd_{};
   [[no_unique_address]] HandoffPolicy handoff_{};
+  [[no_unique_address]] PrivilegePolicy privileges_{};
   bool invoker_ = false;
   int exceptions_ = std::uncaught_exceptions();
 };

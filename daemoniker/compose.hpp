@@ -24,7 +24,8 @@ namespace hana = boost::hana;
 
 template <class T>
 inline constexpr int families_modelled =
-    int{pid_policy<T>} + int{redirect_policy<T>} + int{fd_policy<T>} + int{handoff_policy<T>};
+    int{pid_policy<T>} + int{redirect_policy<T>} + int{fd_policy<T>} + int{handoff_policy<T>} +
+    int{privilege_policy<T>};
 
 inline constexpr auto models_pid = [](auto t) {
   return hana::bool_c<pid_policy<typename decltype(t)::type>>;
@@ -38,12 +39,16 @@ inline constexpr auto models_fd = [](auto t) {
 inline constexpr auto models_handoff = [](auto t) {
   return hana::bool_c<handoff_policy<typename decltype(t)::type>>;
 };
+inline constexpr auto models_privileges = [](auto t) {
+  return hana::bool_c<privilege_policy<typename decltype(t)::type>>;
+};
 
 template <class... Policies>
 struct compose {
   static_assert(((families_modelled<Policies> == 1) && ...),
                 "daemoniker::daemonizer_with: every argument must model exactly one of "
-                "pid_policy, redirect_policy, fd_policy, handoff_policy — see docs/policies.md "
+                "pid_policy, redirect_policy, fd_policy, handoff_policy, privilege_policy — see "
+                "docs/policies.md "
                 "(use basic_daemonizer<Pid, Redirect, Fd, Handoff> for a type that models several)");
 
   static constexpr auto given = hana::tuple_t<Policies...>;
@@ -59,7 +64,8 @@ struct compose {
       typename decltype(slot(models_pid, hana::type_c<locked_pid_file>))::type,
       typename decltype(slot(models_redirect, hana::type_c<redirect_stdio>))::type,
       typename decltype(slot(models_fd, hana::type_c<auto_sweep>))::type,
-      typename decltype(slot(models_handoff, hana::type_c<default_handoff>))::type>;
+      typename decltype(slot(models_handoff, hana::type_c<default_handoff>))::type,
+      typename decltype(slot(models_privileges, hana::type_c<keep_privileges>))::type>;
 };
 }  // namespace detail
 

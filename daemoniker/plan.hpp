@@ -30,6 +30,7 @@ enum class step : std::uint8_t {
   stdout_redirect, ///< opening / installing stdout
   stderr_redirect, ///< opening / installing stderr
   pid_file,        ///< creating, locking, writing or publishing the pid file
+  privileges,      ///< resolving or dropping privileges, chroot, limits
   already_running, ///< the pid file is locked by a live daemon (`detail` holds its pid)
   handoff,         ///< handing the plan and preserved arguments to a re-launched daemon
   confirm,         ///< sending the confirmation to the invoking process
@@ -50,6 +51,21 @@ struct step_status {
   /// Async-signal-safe constructor of a failure.
   static step_status failure(step which, int error, const char* subject = nullptr,
                              long long detail = 0) noexcept;
+};
+
+/// Who the daemon becomes (PrivilegePolicy::prepare fills it in; inactive by default).
+struct credentials {
+  bool change_user = false;
+  unsigned uid = 0;
+  unsigned gid = 0;
+  std::vector<unsigned> groups;      ///< supplementary groups (the user's, from initgroups' source)
+  std::filesystem::path chroot;      ///< empty: none
+  bool prevent_core = false;
+  bool set_nice = false;
+  int nice = 0;
+  bool own_pid_file = false;
+  bool sanitize_environment = false;
+  std::vector<std::string> keep_environment;
 };
 
 /// Everything a policy needs, resolved in the invoking process before the first fork.
@@ -76,6 +92,10 @@ struct plan {
   std::string listen_fdnames;
   /// Set by the handoff when the daemon stays in the foreground (already supervised).
   bool foreground = false;
+  /// options::chdir was left to its default (matters inside a chroot).
+  bool chdir_defaulted = false;
+  /// Who the daemon becomes.
+  credentials identity;
 
   /// Adds `fd` to keep_fds, keeping it sorted and unique (invoking process only: allocates).
   void keep(int fd);

@@ -224,6 +224,32 @@ TEST_F(Cli, InterruptingStartStopsTheHalfStartedDaemon) {
   }
 }
 
+TEST_F(Cli, NotifyWaitsForReadyOnTheNotifySocket) {
+  // A program that speaks sd_notify: python3 sends READY=1 after a delay.
+  const std::string program =
+      "import os, socket, time\n"
+      "time.sleep(0.4)\n"
+      "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+      "s.sendto(b'STATUS=warming up', os.environ['NOTIFY_SOCKET'])\n"
+      "s.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])\n"
+      "time.sleep(60)\n";
+  write_file(path("ready.py"), program);
+  const auto began = clock_type::now();
+  const auto r = run({"start", "--pidfile", pidfile(), "--notify", "--", "python3",
+                      path("ready.py").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(clock_type::now() - began, std::chrono::milliseconds(380));
+  write_file(path("fail.py"),
+             "import os, socket\n"
+             "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+             "s.sendto(b'STATUS=cannot bind :80\\nERRNO=13', os.environ['NOTIFY_SOCKET'])\n"
+             "raise SystemExit(4)\n");
+  const auto f = run({"start", "--pidfile", path("b.pid").string(), "--notify", "--", "python3",
+                      path("fail.py").string()});
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_THAT(f.err, HasSubstr("exited with status 4 before it was ready: cannot bind :80 (Permission denied)"));
+}
+
 TEST_F(Cli, RestartReplacesTheDaemon) {
   ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sleep", "60"}).exit_code, 0);
   const long long first = pid_in_file();

@@ -13,6 +13,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +51,8 @@ struct start_args {
   std::vector<int> keep_fds;
   std::string timeout = "30s";
   int ready_fd = -1;
+  bool notify = false;
+  std::string user, group, chroot;
   std::vector<std::string> command;
 };
 
@@ -163,14 +167,50 @@ int do_start(const start_args& a) {
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&interrupts, sig);
   ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
   const int interrupted_fd = ::signalfd(-1, &interrupts, SFD_CLOEXEC);
+  // --notify: a NOTIFY_SOCKET of our own, on which the program says READY=1 (sd_notify).
+  int notify_fd = -1;
+  std::string notify_dir, notify_path;
+  if (a.notify) {
+    char tmpl[] = "/tmp/daemoniker-notify.XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      std::perror("daemoniker: mkdtemp");
+      return 1;
+    }
+    notify_dir = tmpl;
+    ::chmod(notify_dir.c_str(), 0755);  // a program running as --user must reach it
+    notify_path = notify_dir + "/notify";
+    notify_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, notify_path.c_str(), sizeof addr.sun_path - 1);
+    if (notify_fd == -1 || ::bind(notify_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1) {
+      std::perror("daemoniker: cannot create the notify socket");
+      return 1;
+    }
+    ::chmod(notify_path.c_str(), 0666);
+  }
+  struct remove_notify_dir {
+    std::string dir, path;
+    ~remove_notify_dir() {
+      if (!path.empty()) ::unlink(path.c_str());
+      if (!dir.empty()) ::rmdir(dir.c_str());
+    }
+  };
+  daemoniker::drop_privileges privileges{.user = a.user, .group = a.group, .chroot = a.chroot};
+  if (!a.group.empty() && a.user.empty()) usage_error("--group needs --user");
+
   // The daemon becomes our child once the intermediate process exits, so that we learn how it
   // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   {
-    daemoniker::daemonizer ctx;
+    daemoniker::basic_daemonizer<daemoniker::locked_pid_file, daemoniker::redirect_stdio,
+                                 daemoniker::auto_sweep, daemoniker::fork_handoff,
+                                 daemoniker::drop_privileges>
+        ctx{{}, {}, {}, {}, privileges};
     auto [is_parent] = ctx(a.pidfile, opts);
     if (!is_parent) {
+      if (notify_fd != -1) ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
       // The daemon: keep the pid file's lock across exec, put the readiness pipe on fd N.
       int held = daemoniker::held_pid_file_descriptor();
       if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
@@ -193,6 +233,7 @@ int do_start(const start_args& a) {
       ::_exit(127);
     }
     // The invoking process: the daemon confirmed (pid file written and locked).
+    const remove_notify_dir cleanup{notify_dir, notify_path};
     ::close(exec_pipe[1]);
     if (ready_pipe[1] != -1) ::close(ready_pipe[1]);
     const auto st = daemoniker::inspect_pid_file(a.pidfile);
@@ -228,32 +269,58 @@ int do_start(const start_args& a) {
     if (n == static_cast<ssize_t>(sizeof exec_error)) {
       fail("cannot run '" + a.command.front() + "': " + std::strerror(exec_error));
     }
-    if (a.ready_fd != -1) {
-      // Ready when the program writes a line to fd N (the s6 convention), before --timeout.
+    if (a.ready_fd != -1 || notify_fd != -1) {
+      // Ready when the program writes a line to fd N (the s6 convention) or sends READY=1 to
+      // its NOTIFY_SOCKET (sd_notify), before --timeout; EXTEND_TIMEOUT_USEC= moves it.
       const int pidfd = pidfd_open(pid);
-      std::string line;
-      for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(started + *timeout - clock_type::now());
+      auto deadline = started + *timeout;
+      const std::string how = a.ready_fd != -1 ? "on fd " + std::to_string(a.ready_fd) : "READY=1";
+      std::string line, status_text, errno_text;
+      bool pipe_open = a.ready_fd != -1, ready = false;
+      while (!ready) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now());
         if (left.count() <= 0) {
           fail("'" + a.command.front() + "' (pid " + std::to_string(pid) +
-               ") did not signal readiness on fd " + std::to_string(a.ready_fd) + " within " +
-               a.timeout + "; it was killed. Raise --timeout if it is legitimately slow");
+               ") did not signal readiness " + how + " within " + a.timeout +
+               "; it was killed. Raise --timeout if it is legitimately slow");
         }
-        struct pollfd p[3] = {{ready_pipe[0], POLLIN, 0}, {interrupted_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-        const int r = ::poll(p, pidfd == -1 ? 2 : 3, static_cast<int>(std::min<long long>(left.count(), 100)));
+        struct pollfd p[4] = {{pipe_open ? ready_pipe[0] : -1, POLLIN, 0},
+                              {interrupted_fd, POLLIN, 0},
+                              {notify_fd, POLLIN, 0},
+                              {pidfd, POLLIN, 0}};
+        const int r = ::poll(p, 4, static_cast<int>(std::min<long long>(left.count(), 100)));
         if (r == -1 && errno != EINTR) break;
         if (r > 0) check_interrupt(p[1]);
-        if (r > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
+        if (r > 0 && pipe_open && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
           char buf[256];
           const ssize_t got = ::read(ready_pipe[0], buf, sizeof buf);
           if (got > 0) line.append(buf, static_cast<std::size_t>(got));
-          if (line.find('\n') != std::string::npos) break;  // ready
-          if (got == 0) p[0].fd = -1;                      // closed without a line
+          if (line.find('\n') != std::string::npos) ready = true;
+          if (got == 0) pipe_open = false;  // closed without a line: wait for its end
+        }
+        if (r > 0 && notify_fd != -1 && (p[2].revents & POLLIN) != 0) {
+          char buf[4096];
+          const ssize_t got = ::recv(notify_fd, buf, sizeof buf, MSG_DONTWAIT);
+          std::string datagram = got > 0 ? std::string(buf, static_cast<std::size_t>(got)) : "";
+          for (std::size_t at = 0; at < datagram.size();) {
+            const std::size_t end = std::min(datagram.find('\n', at), datagram.size());
+            const std::string field = datagram.substr(at, end - at);
+            if (field == "READY=1") ready = true;
+            if (field.rfind("STATUS=", 0) == 0) status_text = field.substr(7);
+            if (field.rfind("ERRNO=", 0) == 0) errno_text = field.substr(6);
+            if (field.rfind("EXTEND_TIMEOUT_USEC=", 0) == 0) {
+              const auto wanted = clock_type::now() + std::chrono::microseconds(std::atoll(field.c_str() + 20));
+              if (wanted > deadline) deadline = wanted;
+            }
+            at = end + 1;
+          }
         }
         int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) {
+        if (!ready && ::waitpid(pid, &status, WNOHANG) == pid) {
           std::string what = "'" + a.command.front() + "' (pid " + std::to_string(pid) + ") " +
                              describe_status(status) + " before it was ready";
+          if (!status_text.empty()) what += ": " + status_text;
+          if (!errno_text.empty()) what += " (" + std::string(std::strerror(std::atoi(errno_text.c_str()))) + ")";
           const std::string said = stderr_since(a.stderr_path, stderr_size);
           what += said.empty() ? (a.stderr_path.empty() ? " (pass --stderr FILE to see what it printed)" : "")
                                : "; its stderr:\n" + said;
@@ -376,9 +443,15 @@ void add_start_options(CLI::App* cmd, start_args& a) {
   cmd->add_option("--stdout", a.stdout_path, "append the program's stdout to this file (default /dev/null)");
   cmd->add_option("--stderr", a.stderr_path, "append the program's stderr to this file (default /dev/null)");
   cmd->add_option("--stdin", a.stdin_path, "read the program's stdin from this file (default /dev/null)");
-  cmd->add_option("--keep-fd", a.keep_fds, "an inherited fd the program keeps (repeatable)");
+  cmd->add_option("--keep-fd", a.keep_fds, "an inherited fd the program keeps (repeatable)")
+      ->allow_extra_args(false)
+      ->take_all();
   cmd->add_option("--timeout", a.timeout, "how long to wait for the program to run (and be ready)")->capture_default_str();
   cmd->add_option("--ready-fd", a.ready_fd, "wait until the program writes a line to this fd (s6)");
+  cmd->add_flag("--notify", a.notify, "wait until the program sends READY=1 to $NOTIFY_SOCKET (sd_notify)");
+  cmd->add_option("--user", a.user, "run as this user (name or id), with its groups only");
+  cmd->add_option("--group", a.group, "run with this group (default: the user's)");
+  cmd->add_option("--chroot", a.chroot, "chroot into this directory (--chdir is then inside it)");
   cmd->add_option("command", a.command, "PROGRAM ARGS... (after --)")->required();
 }
 

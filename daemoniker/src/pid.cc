@@ -279,6 +279,10 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
     if (linked == 0) {
       if (c.named) sys().unlink(c.temp);
       fd = c.fd;
+      // The daemon drops privileges next: let the pid file be its user's.
+      if (p.identity.own_pid_file && p.identity.change_user) {
+        (void)::fchown(fd, static_cast<uid_t>(p.identity.uid), static_cast<gid_t>(p.identity.gid));
+      }
       return {};
     }
     const int e = errno;

@@ -159,6 +159,7 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
   if (auto s = resolve("stderr_goto", o.stderr_goto, devnull, cwd, p.stderr_goto); !s.ok()) return s;
   if (!pid_file.empty()) p.pid_file = pid_file.is_absolute() ? pid_file : cwd / pid_file;
   p.umask = o.umask;
+  p.chdir_defaulted = !o.chdir;
   p.defaulted_stdio = (o.stdin_goto ? 0u : 1u) | (o.stdout_goto ? 0u : 2u) | (o.stderr_goto ? 0u : 4u);
   for (const int fd : o.shielded_fds) p.keep(fd);
   capture_listen_fds(p);
@@ -186,6 +187,7 @@ const char* step_name(step s) {
     case step::stdout_redirect: return "stdout redirect";
     case step::stderr_redirect: return "stderr redirect";
     case step::pid_file: return "pid file";
+    case step::privileges: return "privileges";
     case step::already_running: return "pid file";
     case step::handoff: return "handoff";
     case step::confirm: return "confirmation";
@@ -295,6 +297,7 @@ std::string describe(const step_status& status, const plan& p) {
       break;
     }
     case step::pid_file:
+    case step::privileges:
       what = s.subject + err;
       break;
     case step::already_running:

@@ -1,0 +1,177 @@
+// PrivilegePolicy: resolving who the daemon becomes (invoking process), and becoming it
+// (the daemon, in the fork window: async-signal-safe system calls only).
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#if !defined(_WIN32)
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/policy/privileges.hpp"
+#include "text.hpp"
+
+namespace daemoniker {
+
+#if defined(_WIN32)
+
+step_status drop_privileges::prepare(plan& p) const {
+  if (!user.empty() || !group.empty() || !chroot.empty()) {
+    return step_status::failure(step::privileges, 0,
+                                "drop_privileges: user, group and chroot are POSIX only; run the "
+                                "daemon as a service account instead");
+  }
+  p.identity.sanitize_environment = keep_environment.has_value();
+  if (keep_environment) p.identity.keep_environment = *keep_environment;
+  return {};
+}
+
+namespace detail {
+step_status apply_credentials(const plan&) noexcept { return {}; }
+void finish_credentials(const plan&) {}
+}  // namespace detail
+
+#else
+
+namespace {
+
+bool numeric(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+step_status refuse(const std::string& message) {
+  return step_status::failure(step::privileges, 0, message.c_str());
+}
+
+}  // namespace
+
+step_status drop_privileges::prepare(plan& p) const {
+  credentials& id = p.identity;
+  id.prevent_core = prevent_core;
+  if (nice) {
+    id.set_nice = true;
+    id.nice = *nice;
+  }
+  id.chroot = chroot;
+  if (!chroot.empty() && !chroot.is_absolute()) {
+    return refuse("drop_privileges::chroot '" + chroot.string() + "' must be an absolute path");
+  }
+  id.sanitize_environment = keep_environment.has_value();
+  if (keep_environment) id.keep_environment = *keep_environment;
+  if (user.empty()) {
+    if (!group.empty()) return refuse("drop_privileges::group is set without a user: name the user too");
+    return {};
+  }
+
+  // The user, by name or id.
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  const int e = numeric(user) ? ::getpwuid_r(static_cast<uid_t>(std::stoul(user)), &pw, buf.data(), buf.size(), &found)
+                              : ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+  if (found == nullptr) {
+    if (!numeric(user)) {
+      return step_status::failure(step::privileges, e,
+                                  ("no such user '" + user + "': create it, or give a numeric id").c_str());
+    }
+    id.uid = static_cast<unsigned>(std::stoul(user));  // an id without a passwd entry
+    id.gid = id.uid;
+  } else {
+    id.uid = pw.pw_uid;
+    id.gid = pw.pw_gid;
+  }
+  // The group, by name or id.
+  if (!group.empty()) {
+    if (numeric(group)) {
+      id.gid = static_cast<unsigned>(std::stoul(group));
+    } else {
+      std::vector<char> gbuf(16384);
+      struct group gr{};
+      struct group* gfound = nullptr;
+      ::getgrnam_r(group.c_str(), &gr, gbuf.data(), gbuf.size(), &gfound);
+      if (gfound == nullptr) {
+        return refuse("no such group '" + group + "': create it, or give a numeric id");
+      }
+      id.gid = gr.gr_gid;
+    }
+  }
+  // The user's supplementary groups, as initgroups() would set them — resolved here, because
+  // initgroups() itself reads /etc/group through NSS and may not run after fork().
+  id.groups.clear();
+  if (found != nullptr) {
+    int n = 64;
+    std::vector<gid_t> groups(static_cast<std::size_t>(n));
+    while (::getgrouplist(pw.pw_name, static_cast<gid_t>(id.gid), groups.data(), &n) == -1) {
+      groups.resize(static_cast<std::size_t>(n));
+    }
+    groups.resize(static_cast<std::size_t>(n));
+    for (const gid_t g : groups) id.groups.push_back(g);
+  } else {
+    id.groups.push_back(id.gid);
+  }
+  id.change_user = true;
+  id.own_pid_file = own_pid_file;
+  return {};
+}
+
+namespace detail {
+
+step_status apply_credentials(const plan& p) noexcept {
+  const credentials& id = p.identity;
+  if (!id.chroot.empty()) {
+    if (::chroot(id.chroot.c_str()) == -1) {
+      return step_status::failure(step::privileges, errno, id.chroot.c_str());
+    }
+    // options::chdir inside the new root ("/" when it was left to its default).
+    const char* dir = p.chdir_defaulted ? "/" : p.chdir.c_str();
+    if (::chdir(dir) == -1) return step_status::failure(step::chdir, errno, dir);
+  }
+  if (id.prevent_core) {
+    const rlimit none{0, 0};
+    if (::setrlimit(RLIMIT_CORE, &none) == -1) {
+      return step_status::failure(step::privileges, errno, "setrlimit(RLIMIT_CORE, 0)");
+    }
+  }
+  if (id.set_nice && ::setpriority(PRIO_PROCESS, 0, id.nice) == -1) {
+    return step_status::failure(step::privileges, errno, "setpriority");
+  }
+  if (!id.change_user) return {};
+  gid_t groups[256];
+  const std::size_t n = id.groups.size() < 256 ? id.groups.size() : 256;
+  for (std::size_t i = 0; i < n; ++i) groups[i] = static_cast<gid_t>(id.groups[i]);
+  // Groups first (only root may change them), then gid, then uid.
+  if (::setgroups(n, groups) == -1) return step_status::failure(step::privileges, errno, "setgroups");
+  if (::setgid(static_cast<gid_t>(id.gid)) == -1) return step_status::failure(step::privileges, errno, "setgid");
+  if (::setuid(static_cast<uid_t>(id.uid)) == -1) return step_status::failure(step::privileges, errno, "setuid");
+  // Verify: no way back.
+  if (id.uid != 0 && (::setuid(0) != -1 || ::seteuid(0) != -1)) {
+    return step_status::failure(step::privileges, 0,
+                                "root privileges could be regained after dropping them");
+  }
+  return {};
+}
+
+void finish_credentials(const plan& p) {
+  if (!p.identity.sanitize_environment) return;
+  std::vector<std::string> kept;
+  for (const auto& name : p.identity.keep_environment) {
+    if (const char* value = std::getenv(name.c_str())) kept.push_back(name + "=" + value);
+  }
+  ::clearenv();
+  for (const auto& entry : kept) {
+    const auto eq = entry.find('=');
+    ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
+  }
+}
+
+}  // namespace detail
+
+#endif
+
+}  // namespace daemoniker

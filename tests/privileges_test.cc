@@ -1,0 +1,162 @@
+// drop_privileges (daemon(7)'s privilege drop and the rest of its hardening), run as root:
+// the daemon ends as `nobody` with nobody's groups only and cannot regain root; the pid file is
+// created first and given to the user; chroot, RLIMIT_CORE 0 and the environment allow-list.
+// Unsandboxed (tags no-sandbox): Bazel's sandbox maps no user but root.
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <daemoniker/daemoniker.hpp>
+
+#include "tests/support.hpp"
+
+namespace daemoniker::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using privileged = basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, fork_handoff,
+                                    drop_privileges>;
+
+class Privileges : public DaemonTest {
+ protected:
+  void SetUp() override {
+    DaemonTest::SetUp();
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (CI runs as root)";
+    nobody_ = ::getpwnam("nobody");
+    if (nobody_ == nullptr) GTEST_SKIP() << "no user 'nobody'";
+    ::chmod(dir().c_str(), 0777);  // the dropped daemon writes its observation here
+  }
+  passwd* nobody_ = nullptr;
+};
+
+TEST_F(Privileges, TheDaemonBecomesNobodyWithNobodysGroupsOnlyAndCannotRegainRoot) {
+  // nobody cannot reach TEST_TMPDIR (under /root): the daemon reports through a kept pipe.
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const auto r = invoke([&] {
+    ::close(report[0]);
+    const gid_t extra[] = {0, 4, 27};  // root, adm, sudo: must not survive
+    ::setgroups(3, extra);
+    privileged d{{}, {}, {}, {}, drop_privileges{.user = "nobody"}};
+    d.daemonize(path("app.pid"), {.shielded_fds = {report[1]}});
+    std::string groups;
+    gid_t list[64];
+    const int n = ::getgroups(64, list);
+    for (int i = 0; i < n; ++i) groups += std::to_string(list[i]) + ",";
+    const bool regained = ::setuid(0) == 0 || ::seteuid(0) == 0 || ::setgid(0) == 0;
+    const std::string text = "uid=" + std::to_string(::getuid()) + "\neuid=" +
+                             std::to_string(::geteuid()) + "\ngid=" + std::to_string(::getgid()) +
+                             "\ngroups=" + groups + "\nregained=" + (regained ? "yes" : "no") +
+                             "\npid=" + std::to_string(::getpid()) + "\n";
+    (void)::write(report[1], text.data(), text.size());
+    ::close(report[1]);
+    ::pause();
+  });
+  ::close(report[1]);
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = ::read(report[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(report[0]);
+  observation o;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) o[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  ASSERT_TRUE(o.count("uid")) << "no report from the daemon";
+  EXPECT_EQ(o.at("uid"), std::to_string(nobody_->pw_uid));
+  EXPECT_EQ(o.at("euid"), std::to_string(nobody_->pw_uid));
+  EXPECT_EQ(o.at("gid"), std::to_string(nobody_->pw_gid));
+  EXPECT_EQ(o.at("regained"), "no");
+  for (const char* root_group : {"0,", "4,", "27,"}) {
+    EXPECT_THAT("," + o.at("groups"), ::testing::Not(HasSubstr(std::string(",") + root_group)))
+        << "a supplementary group of root survived: " << o.at("groups");
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(path("app.pid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, nobody_->pw_uid) << "the pid file was not given to the user";
+  EXPECT_EQ(read_file(path("app.pid")), o.at("pid") + "\n");
+}
+
+TEST_F(Privileges, ChrootCoreLimitAndEnvironmentAllowList) {
+  const fs::path root = path("jail");
+  fs::create_directories(root);
+  ::chmod(root.c_str(), 0777);
+  const auto r = invoke([&] {
+    ::setenv("DAEMONIKER_SECRET", "hunter2", 1);
+    privileged d{{}, {}, {}, {},
+                 drop_privileges{.user = "nobody", .chroot = root, .prevent_core = true,
+                                 .keep_environment = std::vector<std::string>{"PATH"}}};
+    d.daemonize(path("app.pid"), {});
+    rlimit core{};
+    ::getrlimit(RLIMIT_CORE, &core);
+    std::ofstream("/observed.tmp")  // inside the jail
+        << "cwd=" << fs::current_path().string() << "\n"
+        << "sees_etc_passwd=" << fs::exists("/etc/passwd") << "\n"
+        << "core=" << core.rlim_cur << "," << core.rlim_max << "\n"
+        << "secret=" << (std::getenv("DAEMONIKER_SECRET") ? "kept" : "gone") << "\n"
+        << "path=" << (std::getenv("PATH") ? "kept" : "gone") << "\n"
+        << "pid=" << ::getpid() << "\n";
+    fs::rename("/observed.tmp", "/observed");
+    ::pause();
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  for (int i = 0; i < 500 && !fs::exists(root / "observed"); ++i) ::usleep(10'000);
+  const std::string o = read_file(root / "observed");
+  EXPECT_THAT(o, HasSubstr("cwd=/\n"));
+  EXPECT_THAT(o, HasSubstr("sees_etc_passwd=0\n"));
+  EXPECT_THAT(o, HasSubstr("core=0,0\n"));
+  EXPECT_THAT(o, HasSubstr("secret=gone\n"));
+  EXPECT_THAT(o, HasSubstr("path=kept\n"));
+}
+
+TEST_F(Privileges, AnUnknownUserIsRefusedBeforeAnythingStarts) {
+  const auto r = invoke([&] {
+    privileged d{{}, {}, {}, {}, drop_privileges{.user = "no-such-user-here"}};
+    d.daemonize(path("app.pid"), {});
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("privileges: no such user 'no-such-user-here'"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+TEST_F(Privileges, TheCommandRunsAProgramAsAnotherUser) {
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const auto r = invoke([&] {
+    ::close(report[0]);
+    const std::string keep = std::to_string(report[1]);
+    const std::string script =
+        "id -u >&" + keep + "; id -G >&" + keep + "; exec " + keep + ">&-; exec sleep 60";
+    ::execl(cli, cli, "start", "--pidfile", path("app.pid").c_str(), "--user", "nobody",
+            "--keep-fd", keep.c_str(), "--", "sh", "-c", script.c_str(), nullptr);
+    std::_Exit(127);
+  });
+  ::close(report[1]);
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  std::string text;
+  char buf[256];
+  for (ssize_t n; (n = ::read(report[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(report[0]);
+  EXPECT_EQ(text, std::to_string(nobody_->pw_uid) + "\n" + std::to_string(nobody_->pw_gid) + "\n");
+}
+
+}  // namespace
+}  // namespace daemoniker::testing
