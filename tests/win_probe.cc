@@ -114,6 +114,19 @@ int wmain(int argc, wchar_t** wargv) {
   if (!setup && scenario == L"hang") Sleep(30000);
   if (!setup && scenario == L"exit2") std::exit(2);  // Python's daemoniker took 2 for success
 
+  if (scenario == L"signals") {  // signal_handler over named events, driven by send()
+    auto [where] = daemoniker::daemonize(dir / "app.pid", opts, dir.wstring());
+    const fs::path d(where);
+    daemoniker::signal_handler signals;
+    signals.on_reload([&](int) { std::ofstream(d / "trace", std::ios::app | std::ios::binary) << "reloaded\n"; });
+    signals.start();
+    std::ofstream(d / "observed.tmp", std::ios::binary) << "pid=" << GetCurrentProcessId() << "\n";
+    fs::rename(d / "observed.tmp", d / "observed");
+    const int sig = signals.wait();
+    std::ofstream(d / "trace", std::ios::app | std::ios::binary) << "stopped by " << sig << "\n";
+    return 0;  // normal exit: the pid file is deleted
+  }
+
   if (scenario == L"context") {
     settings s;
     {

@@ -13,11 +13,14 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <daemoniker/daemoniker.hpp>
 
 namespace {
 
@@ -284,6 +287,27 @@ TEST_F(Windows, ADaemonThatNeverConfirmsIsTerminatedAtTheTimeout) {
   const auto start = runs.rfind("run ", at) + 4;
   const DWORD pid = static_cast<DWORD>(std::stoul(runs.substr(start)));
   EXPECT_FALSE(process_alive(pid)) << "the half-started daemon still runs";
+}
+
+TEST_F(Windows, SignalsReachTheDaemonsHandlerThroughSend) {
+  ASSERT_EQ(run_probe({L"signals"}).exit_code, 0u);
+  const auto o = await_observation();
+  daemoniker::send(path("app.pid"), 1);  // SIGHUP: reload
+  for (int i = 0; i < 500 && read_file(path("trace")).empty(); ++i) Sleep(10);
+  EXPECT_EQ(read_file(path("trace")), "reloaded\n");
+  const auto st = daemoniker::inspect_pid_file(path("app.pid"));
+  EXPECT_EQ(st.state, daemoniker::pid_file_state::running);
+  EXPECT_EQ(std::to_string(st.pid), o.at("pid"));
+  daemoniker::send(path("app.pid"), 15);  // SIGTERM: a clean stop, not TerminateProcess
+  const DWORD pid = static_cast<DWORD>(std::stoul(o.at("pid")));
+  HANDLE h = OpenProcess(SYNCHRONIZE, FALSE, pid);
+  if (h != nullptr) {
+    EXPECT_EQ(WaitForSingleObject(h, 10000), WAIT_OBJECT_0);
+    CloseHandle(h);
+  }
+  EXPECT_EQ(read_file(path("trace")), "reloaded\nstopped by 15\n");
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "the pid file outlived a clean stop";
+  EXPECT_THROW(daemoniker::send(path("app.pid"), 15), std::system_error);
 }
 
 }  // namespace
