@@ -39,6 +39,7 @@ class Cli : public DaemonTest {
     const auto r = invoke([&] {
       const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
+      ::setenv("TMPDIR", dir().c_str(), 1);  // the command's own temporary files stay here
       args.insert(args.begin(), cli);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());

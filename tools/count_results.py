@@ -30,6 +30,10 @@ as one failure. If Bazel exited non-zero yet nothing failed (e.g. a
 non-test target did not build, or no test targets), that counts as one
 failure too.
 
+Besides the Bazel runs, tools/test.sh runs checks of its own (tools/check_leftovers.sh) that
+print "test.sh: check NAME: passed ..." or "test.sh: check NAME: failed: ..."; each such line
+counts as one test (passed or failed).
+
 The last line printed is "N passed, N failed" (", N skipped" when N > 0).
 Exit status: 0 when nothing failed, 1 otherwise.
 """
@@ -54,6 +58,9 @@ NOT_RUN_STATUSES = {"SKIPPED"}
 RUN_END = re.compile(
     r"^test\.sh: run (?P<name>\S+) finished: status (?P<status>-?\d+), "
     r"testlogs (?P<testlogs>.*?)\s*$")
+
+# Printed by tools/test.sh for each check it runs itself (not a Bazel test).
+CHECK = re.compile(r"^test\.sh: check (?P<name>\S+): (?P<result>passed|failed)\b")
 
 Run = collections.namedtuple("Run", "name text testlogs bazel_status")
 
@@ -160,6 +167,16 @@ def count_run(run):
     return passed, failed, skipped
 
 
+def checks(log_text):
+    """Returns [(name, "passed"|"failed")] of tools/test.sh's own checks."""
+    found = []
+    for line in log_text.splitlines():
+        m = CHECK.match(ANSI.sub("", line).rstrip("\r"))
+        if m:
+            found.append((m.group("name"), m.group("result")))
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--log", required=True)
@@ -170,7 +187,8 @@ def main():
     args = ap.parse_args()
 
     with open(args.log, encoding="utf-8", errors="replace") as f:
-        runs = split_runs(f.read(), args.testlogs, args.bazel_status)
+        log_text = f.read()
+    runs = split_runs(log_text, args.testlogs, args.bazel_status)
 
     passed = failed = skipped = 0
     for run in runs:
@@ -179,6 +197,13 @@ def main():
             print(f"count_results: run {run.name}: {p} passed, {f} failed"
                   + (f", {s} skipped" if s else ""))
         passed, failed, skipped = passed + p, failed + f, skipped + s
+
+    for name, result in checks(log_text):
+        print(f"count_results: check {name}: {result}")
+        if result == "passed":
+            passed += 1
+        else:
+            failed += 1
 
     if args.bazel_status != 0 and failed == 0:
         print(f"count_results: tools/test.sh exited with status {args.bazel_status} "

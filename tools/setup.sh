@@ -19,6 +19,10 @@ packages=(
   python3             # tools/count_results.py (stdlib only)
   procps              # ps/pkill, used by tests that start daemons
   util-linux          # setsid, flock, ...
+  # Reliability checks (docs/reliability.md):
+  clang               # clang++ 14: builds the libFuzzer target (tools/fuzz.sh, //tests/fuzz)
+  libclang-rt-14-dev  # clang's runtimes: libFuzzer, ASan, UBSan for clang++ -fsanitize=fuzzer,...
+  clang-tidy          # tools/tidy.sh, with the committed .clang-tidy
   # Windows build and tests (bazel test --config=windows //..., run by tools/test.sh):
   g++-mingw-w64-x86-64-posix  # mingw-w64 cross compiler (GCC 12) -> //toolchains/mingw
   wine                # runs the Windows tests (tools/wine_run.sh); headless, no X needed

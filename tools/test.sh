@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # The project's test command (see README):
 #
-#   bash tools/test.sh [--native-only | --windows-only] [extra bazel flags, e.g. --config=asan]
+#   bash tools/test.sh [--native-only | --windows-only | --sanitizers-only] [--sanitizers]
+#                      [extra bazel flags, e.g. --config=asan]
 #
 # Installs missing dependencies (tools/setup.sh), then builds everything and
 # runs every test twice:
 #   1. natively:                       bazel test //...
 #   2. for Windows, under Wine:        bazel test --config=windows //...
 #      (cross-compiled with mingw-w64; see .bazelrc and //toolchains)
+# and with --sanitizers (CI passes it) a third time:
+#   3. natively under ASan+UBSan:      bazel test --config=asan-ubsan //...
+#      (own output directory; tests tagged "fuzz" are left out: the fuzzer is
+#      built with ASan+UBSan by clang already)
+# --sanitizers-only runs just that one.
+#
+# Around the runs, tools/check_leftovers.sh looks for processes and temporary
+# files the tests left outside their TEST_TMPDIR and prints
+# "test.sh: check leftovers: passed|failed: ...", which count_results.py
+# counts as one test (a failure makes the exit status 3).
 # Targets that only make sense on one OS carry target_compatible_with and are
 # SKIPPED in the other run. Benchmarks are built but not run (see .bazelrc).
 # Extra flags go to both runs; --native-only / --windows-only run just one
@@ -22,10 +33,17 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 runs=(native windows)
-case ${1:-} in
-  --native-only) runs=(native); shift ;;
-  --windows-only) runs=(windows); shift ;;
-esac
+sanitizers=false
+while (($#)); do
+  case $1 in
+    --native-only) runs=(native); shift ;;
+    --windows-only) runs=(windows); shift ;;
+    --sanitizers-only) runs=(); sanitizers=true; shift ;;
+    --sanitizers) sanitizers=true; shift ;;
+    *) break ;;
+  esac
+done
+$sanitizers && runs+=(sanitizers)
 
 bash tools/setup.sh || exit $?
 
@@ -35,10 +53,16 @@ if [[ -n ${CI:-} ]]; then
   flags+=(--color=no --curses=no --show_progress_rate_limit=10)
 fi
 
+leftovers=$(mktemp -d "${TMPDIR:-/tmp}/test-sh-leftovers.XXXXXX")
+trap 'rm -rf "$leftovers"' EXIT
+bash tools/check_leftovers.sh snapshot "$leftovers"
+
 overall=0
 for run in "${runs[@]}"; do
   config=()
   [[ $run == windows ]] && config=(--config=windows)
+  # Benchmarks stay filtered out (.bazelrc); so does the fuzzer (see above).
+  [[ $run == sanitizers ]] && config=(--config=asan-ubsan --test_tag_filters=-benchmark,-fuzz)
   echo "test.sh: bazel test ${flags[*]} ${config[*]} $* //..."
   bazel test "${flags[@]}" "${config[@]}" "$@" -- //...
   status=$?
@@ -49,4 +73,8 @@ for run in "${runs[@]}"; do
   echo "test.sh: run $run finished: status $status, testlogs $testlogs"
   ((overall == 0)) && overall=$status
 done
+
+if ! bash tools/check_leftovers.sh check "$leftovers"; then
+  ((overall == 0)) && overall=3
+fi
 exit "$overall"

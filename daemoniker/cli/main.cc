@@ -171,8 +171,13 @@ int do_start(const start_args& a) {
   int notify_fd = -1;
   std::string notify_dir, notify_path;
   if (a.notify) {
-    char tmpl[] = "/tmp/daemoniker-notify.XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp != nullptr && *tmp == '/' ? tmp : "/tmp") + "/daemoniker-notify.XXXXXX";
+    // A socket path has at most 107 bytes (sun_path): a deep TMPDIR cannot hold it.
+    if (tmpl.size() + std::strlen("/notify") >= sizeof(sockaddr_un::sun_path)) {
+      tmpl = "/tmp/daemoniker-notify.XXXXXX";
+    }
+    if (::mkdtemp(tmpl.data()) == nullptr) {
       std::perror("daemoniker: mkdtemp");
       return 1;
     }
@@ -189,12 +194,10 @@ int do_start(const start_args& a) {
     }
     ::chmod(notify_path.c_str(), 0666);
   }
-  struct remove_notify_dir {
-    std::string dir, path;
-    ~remove_notify_dir() {
-      if (!path.empty()) ::unlink(path.c_str());
-      if (!dir.empty()) ::rmdir(dir.c_str());
-    }
+  // Removed on every way out of the invoking process, which ends with _exit().
+  auto remove_notify_dir = [&] {
+    if (!notify_path.empty()) ::unlink(notify_path.c_str());
+    if (!notify_dir.empty()) ::rmdir(notify_dir.c_str());
   };
   daemoniker::drop_privileges privileges{.user = a.user, .group = a.group, .chroot = a.chroot};
   if (!a.group.empty() && a.user.empty()) usage_error("--group needs --user");
@@ -233,12 +236,12 @@ int do_start(const start_args& a) {
       ::_exit(127);
     }
     // The invoking process: the daemon confirmed (pid file written and locked).
-    const remove_notify_dir cleanup{notify_dir, notify_path};
     ::close(exec_pipe[1]);
     if (ready_pipe[1] != -1) ::close(ready_pipe[1]);
     const auto st = daemoniker::inspect_pid_file(a.pidfile);
     const pid_t pid = static_cast<pid_t>(st.pid);
     auto fail = [&](const std::string& what, int code = 1) {
+      remove_notify_dir();
       int status = 0;
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
@@ -309,7 +312,7 @@ int do_start(const start_args& a) {
             if (field.rfind("STATUS=", 0) == 0) status_text = field.substr(7);
             if (field.rfind("ERRNO=", 0) == 0) errno_text = field.substr(6);
             if (field.rfind("EXTEND_TIMEOUT_USEC=", 0) == 0) {
-              const auto wanted = clock_type::now() + std::chrono::microseconds(std::atoll(field.c_str() + 20));
+              const auto wanted = clock_type::now() + std::chrono::microseconds(std::strtoll(field.c_str() + 20, nullptr, 10));
               if (wanted > deadline) deadline = wanted;
             }
             at = end + 1;
@@ -320,11 +323,14 @@ int do_start(const start_args& a) {
           std::string what = "'" + a.command.front() + "' (pid " + std::to_string(pid) + ") " +
                              describe_status(status) + " before it was ready";
           if (!status_text.empty()) what += ": " + status_text;
-          if (!errno_text.empty()) what += " (" + std::string(std::strerror(std::atoi(errno_text.c_str()))) + ")";
+          if (!errno_text.empty()) {
+            what += " (" + std::generic_category().message(static_cast<int>(std::strtol(errno_text.c_str(), nullptr, 10))) + ")";
+          }
           const std::string said = stderr_since(a.stderr_path, stderr_size);
           what += said.empty() ? (a.stderr_path.empty() ? " (pass --stderr FILE to see what it printed)" : "")
                                : "; its stderr:\n" + said;
           remove_if_stale(a.pidfile, pid);
+          remove_notify_dir();
           std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
           std::fflush(nullptr);
           ::_exit(1);
@@ -332,6 +338,7 @@ int do_start(const start_args& a) {
       }
       if (pidfd != -1) ::close(pidfd);
     }
+    remove_notify_dir();
     std::printf("daemoniker: started '%s' (pid %d)\n", a.command.front().c_str(), pid);
   }  // leaving the context ends this process with status 0
   return 0;
@@ -457,7 +464,18 @@ void add_start_options(CLI::App* cmd, start_args& a) {
 
 }  // namespace
 
+int run_command(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return run_command(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "daemoniker: %s\n", e.what());
+    return 1;
+  }
+}
+
+int run_command(int argc, char** argv) {
   CLI::App app{"daemoniker: start, stop and watch daemons (https://example.invalid/daemoniker)"};
   app.require_subcommand(1);
   app.footer("Run 'daemoniker COMMAND --help' for a command's options.");

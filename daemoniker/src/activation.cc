@@ -51,7 +51,7 @@ supervisor detect_supervisor() noexcept {
     if (const char* notify = std::getenv("NOTIFY_SOCKET"); notify != nullptr && *notify != '\0') {
       return supervisor::systemd;
     }
-    if (const char* pid = std::getenv("LISTEN_PID"); pid != nullptr && std::atoll(pid) == ::getpid()) {
+    if (const char* pid = std::getenv("LISTEN_PID"); pid != nullptr && std::strtoll(pid, nullptr, 10) == ::getpid()) {
       return supervisor::systemd;
     }
     if (!adopted().empty()) return supervisor::systemd;

@@ -201,7 +201,7 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 std::string signal_text(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
   return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
-         " (" + ::strsignal(sig) + ")";
+         " (" + (::sigdescr_np(sig) != nullptr ? ::sigdescr_np(sig) : "unknown signal") + ")";
 }
 
 std::string death_text(long long pid, int status) {
@@ -445,7 +445,8 @@ namespace {
 
 // The number of threads of this process (/proc/self/task), or 0 when it cannot be told.
 int thread_count() noexcept {
-  const int dir = sys().open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  const int dir = retry_eintr(
+      [] { return sys().open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
   if (dir == -1) return 0;
   alignas(8) char buffer[4096];
   int threads = 0;

@@ -133,10 +133,12 @@ void notify_watchdog() noexcept {
 std::optional<std::chrono::microseconds> watchdog_interval() noexcept {
   const char* usec = std::getenv("WATCHDOG_USEC");
   if (usec == nullptr) return std::nullopt;
-  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && std::atoll(pid) != own_pid()) {
+  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && std::strtoll(pid, nullptr, 10) != own_pid()) {
     return std::nullopt;  // meant for another process
   }
-  const long long value = std::atoll(usec);
+  char* end = nullptr;
+  const long long value = std::strtoll(usec, &end, 10);
+  if (end == usec || *end != '\0') return std::nullopt;
   if (value <= 0) return std::nullopt;
   return std::chrono::microseconds(value);
 }

@@ -110,8 +110,12 @@ step_status fill(candidate& c, const char* path) noexcept {
       fixed_text(c.proc, sizeof c.proc).add("/proc/self/fd/").add(static_cast<long long>(c.fd));
     }
   }
-  if (sys().fchmod(c.fd, kPidMode) == -1 ||
-      retry_eintr([&] { return sys().flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
+  if (sys().fchmod(c.fd, kPidMode) == -1) {
+    const int e = errno;
+    drop(c);
+    return pid_failure(e, path, "cannot be given mode 0644");
+  }
+  if (retry_eintr([&] { return sys().flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
     const int e = errno;
     drop(c);
     return pid_failure(e, path, "cannot be locked");
@@ -271,6 +275,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
   candidate c;
   bool unnamed = true;
   long long holder = 0;
+  bool holder_gone = false;  // the last look found a lock held by someone else than `holder`
   if (auto s = make_candidate(c, path, unnamed); !s.ok()) return s;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const int linked =
@@ -301,12 +306,14 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
           drop(c);
           return error;
         case found::busy: {
+          holder_gone = true;
           const timespec pause{0, 2'000'000};  // nanosleep is async-signal-safe
           ::nanosleep(&pause, nullptr);
           continue;
         }
         case found::removed_stale:
         case found::vanished:
+          holder_gone = false;
           continue;
       }
     }
@@ -325,6 +332,11 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
     return pid_failure(e, path, "cannot be created");
   }
   drop(c);
+  if (holder_gone) {
+    return pid_failure(0, path,
+                       "is locked, but not by the pid it names (that process is gone): a child "
+                       "of the old daemon still holds its lock; stop that process group first");
+  }
   if (holder > 0) return step_status::failure(step::already_running, 0, path, holder);
   return pid_failure(EAGAIN, path, "kept changing while it was being taken; retry");
 }

@@ -49,7 +49,8 @@ pid_file_status inspect_pid_file(const std::filesystem::path& pid_file) noexcept
       if (errno == ENOENT) return st;  // absent
       st.state = pid_file_state::unreadable;
       st.error = "cannot open pid file '" + pid_file.string() + "': " +
-                 (errno == ELOOP ? std::string("it is a symbolic link") : std::strerror(errno));
+                 (errno == ELOOP ? std::string("it is a symbolic link")
+                                 : std::generic_category().message(errno));
       return st;
     }
     struct stat info {};
@@ -71,7 +72,7 @@ pid_file_status inspect_pid_file(const std::filesystem::path& pid_file) noexcept
       st.uptime = uptime_of(st.pid);
     } else {
       st.state = pid_file_state::unreadable;
-      st.error = "cannot test the lock of '" + pid_file.string() + "': " + std::strerror(errno);
+      st.error = "cannot test the lock of '" + pid_file.string() + "': " + std::generic_category().message(errno);
     }
     ::close(fd);
   } catch (...) {

@@ -86,8 +86,13 @@ void capture_listen_fds(plan& p) {
 #else
   const long long self = ::getpid();
 #endif
-  if (std::atoll(pid) != self) return;
-  const int n = std::atoi(fds);
+  // sd_listen_fds(3) rules: both must be whole decimal numbers ("123abc" is not pid 123).
+  char* end = nullptr;
+  errno = 0;
+  const long long named = std::strtoll(pid, &end, 10);
+  if (errno != 0 || end == pid || *end != '\0' || named != self) return;
+  const long n = std::strtol(fds, &end, 10);
+  if (end == fds || *end != '\0' || n <= 0) return;
   for (int i = 0; i < n && i < 4096; ++i) {
     p.listen_fds.push_back(3 + i);
     p.keep(3 + i);
@@ -240,7 +245,9 @@ std::string error_text(int error) {
   }
   return out + " (error " + std::to_string(error) + ")";
 #else
-  return std::strerror(error);
+  // strerror() may return a buffer shared between threads; the invoking process may run
+  // threads (fork_handoff{.allow_threads = true}, reexec_handoff).
+  return std::generic_category().message(error);
 #endif
 }
 

@@ -47,7 +47,9 @@ signal_handler& signal_handler::on(int signal, callback cb) {
 }
 
 signal_handler& signal_handler::on_stop(callback cb) {
-  for (const int sig : {SIGTERM, SIGINT, SIGQUIT}) callbacks_[sig] = cb;
+  callbacks_[SIGTERM] = cb;
+  callbacks_[SIGINT] = cb;
+  callbacks_[SIGQUIT] = std::move(cb);
   has_stop_callback_ = true;
   return *this;
 }
