@@ -23,12 +23,8 @@
 // (daemoniker/pid_file.hpp) is its send().
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 namespace daemoniker {
 
@@ -57,32 +53,16 @@ class signal_handler {
   /// Blocks until a stop signal arrived, and returns it (at once if one already did).
   int wait();
   /// True once a stop signal arrived. Calling it says the program handles stops itself.
-  [[nodiscard]] bool stop_requested() const noexcept {
-    waiting_.store(true);
-    return stop_signal_.load() != 0;
-  }
+  [[nodiscard]] bool stop_requested() const noexcept;
 
   /// Whether an unhandled stop signal ends the process (default true). Say false before
   /// start() when the program will handle stops (by wait() or stop_requested()) only later.
-  signal_handler& exit_on_stop(bool exit) noexcept {
-    waiting_.store(!exit);
-    return *this;
-  }
+  signal_handler& exit_on_stop(bool exit) noexcept;
+
+  struct state;  // the listener thread, its fds or events, the callbacks (src/signals.cc)
 
  private:
-  void listen();
-  void dispatch(int signal);
-
-  std::map<int, callback> callbacks_;
-  bool has_stop_callback_ = false;
-  mutable std::atomic<bool> waiting_{false};  // the program handles stops itself
-  std::atomic<int> stop_signal_{0};
-  std::mutex mutex_;
-  std::condition_variable stopped_;
-  std::thread listener_;
-  int signal_fd_ = -1;  // signalfd (Linux); on Windows, unused
-  int wake_fd_[2] = {-1, -1};
-  void* windows_events_ = nullptr;
+  std::unique_ptr<state> state_;
 };
 
 }  // namespace daemoniker

@@ -1,118 +1,70 @@
-// POSIX signal_handler: a signalfd read by a listener thread.
+// POSIX signal_handler listener: a signalfd read by a thread of its own.
 #if !defined(_WIN32)  // POSIX; Windows: src/windows/
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <system_error>
 
-#include "daemoniker/pid_file.hpp"
-#include "daemoniker/signals.hpp"
+#include "signal_state.hpp"
 
-namespace daemoniker {
+namespace daemoniker::detail {
+
+bool is_stop_signal(int sig) noexcept { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT; }
+int reload_signal() noexcept { return SIGHUP; }
+
 namespace {
-
-bool is_stop(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT; }
-
+sigset_t handled_set(const signal_handler::state& s) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const auto& [sig, cb] : s.callbacks) sigaddset(&set, sig);
+  return set;
+}
 }  // namespace
 
-signal_handler::signal_handler() {
-  for (const int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP}) callbacks_[sig] = nullptr;
-}
-
-signal_handler::~signal_handler() {
-  if (listener_.joinable()) {
-    const char wake = 1;
-    (void)::write(wake_fd_[1], &wake, 1);
-    listener_.join();
-  }
-  for (int fd : {signal_fd_, wake_fd_[0], wake_fd_[1]}) {
-    if (fd != -1) ::close(fd);
-  }
-  sigset_t set;
-  sigemptyset(&set);
-  for (const auto& [sig, cb] : callbacks_) sigaddset(&set, sig);
-  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-}
-
-signal_handler& signal_handler::on(int signal, callback cb) {
-  if (is_stop(signal)) has_stop_callback_ = true;
-  callbacks_[signal] = std::move(cb);
-  return *this;
-}
-
-signal_handler& signal_handler::on_stop(callback cb) {
-  callbacks_[SIGTERM] = cb;
-  callbacks_[SIGINT] = cb;
-  callbacks_[SIGQUIT] = std::move(cb);
-  has_stop_callback_ = true;
-  return *this;
-}
-
-signal_handler& signal_handler::on_reload(callback cb) {
-  callbacks_[SIGHUP] = std::move(cb);
-  return *this;
-}
-
-void signal_handler::start() {
-  if (listener_.joinable()) return;
-  sigset_t set;
-  sigemptyset(&set);
-  for (const auto& [sig, cb] : callbacks_) sigaddset(&set, sig);
+void start_listening(signal_handler::state& s) {
+  if (s.listener.joinable()) return;
+  const sigset_t set = handled_set(s);
   if (const int e = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); e != 0) {
     throw std::system_error(e, std::generic_category(), "daemoniker::signal_handler: pthread_sigmask");
   }
-  signal_fd_ = ::signalfd(-1, &set, SFD_CLOEXEC);
-  if (signal_fd_ == -1 || ::pipe2(wake_fd_, O_CLOEXEC) == -1) {
+  s.signal_fd = ::signalfd(-1, &set, SFD_CLOEXEC);
+  if (s.signal_fd == -1 || ::pipe2(s.wake_fd, O_CLOEXEC) == -1) {
     throw std::system_error(errno, std::generic_category(), "daemoniker::signal_handler: signalfd");
   }
-  listener_ = std::thread([this] { listen(); });
-}
-
-void signal_handler::listen() {
-  for (;;) {
-    struct pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) == -1) {
-      if (errno == EINTR) continue;
-      return;
+  s.listener = std::thread([&s] {
+    for (;;) {
+      struct pollfd fds[2] = {{s.signal_fd, POLLIN, 0}, {s.wake_fd[0], POLLIN, 0}};
+      if (::poll(fds, 2, -1) == -1) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if ((fds[1].revents & POLLIN) != 0) return;
+      signalfd_siginfo info{};
+      if (::read(s.signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        s.dispatch(static_cast<int>(info.ssi_signo));
+      }
     }
-    if ((fds[1].revents & POLLIN) != 0) return;
-    signalfd_siginfo info{};
-    if (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-      dispatch(static_cast<int>(info.ssi_signo));
-    }
-  }
+  });
 }
 
-void signal_handler::dispatch(int signal) {
-  const auto found = callbacks_.find(signal);
-  if (found != callbacks_.end() && found->second) found->second(signal);
-  if (!is_stop(signal)) return;
-  {
-    std::lock_guard lock(mutex_);
-    stop_signal_.store(signal);
+void stop_listening(signal_handler::state& s) noexcept {
+  if (s.listener.joinable()) {
+    const char wake = 1;
+    (void)::write(s.wake_fd[1], &wake, 1);
+    s.listener.join();
   }
-  stopped_.notify_all();
-  if (!has_stop_callback_ && !waiting_.load()) {
-    // Nobody handles it: a clean shutdown, without running other threads' destructors.
-    release_pid_file();
-    std::fflush(nullptr);
-    ::_exit(0);
+  for (const int fd : {s.signal_fd, s.wake_fd[0], s.wake_fd[1]}) {
+    if (fd != -1) ::close(fd);
   }
+  const sigset_t set = handled_set(s);
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
-int signal_handler::wait() {
-  waiting_.store(true);
-  std::unique_lock lock(mutex_);
-  stopped_.wait(lock, [this] { return stop_signal_.load() != 0; });
-  return stop_signal_.load();
-}
-
-}  // namespace daemoniker
+}  // namespace daemoniker::detail
 
 #endif  // !defined(_WIN32)

@@ -13,6 +13,7 @@
 
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/signals.hpp"
+#include "../signal_state.hpp"
 #include "win32.hpp"
 
 namespace daemoniker {
@@ -33,42 +34,17 @@ struct events {
 
 }  // namespace
 
-signal_handler::signal_handler() {
-  for (const int sig : {kTerm, kInt, kQuit, kHup}) callbacks_[sig] = nullptr;
-}
 
-signal_handler::~signal_handler() {
-  auto* ev = static_cast<events*>(windows_events_);
-  if (ev != nullptr) {
-    ::SetEvent(ev->handles[0]);
-    if (listener_.joinable()) listener_.join();
-    for (HANDLE h : ev->handles) ::CloseHandle(h);
-    delete ev;
-  }
-}
+namespace detail {
 
-signal_handler& signal_handler::on(int signal, callback cb) {
-  if (is_stop(signal)) has_stop_callback_ = true;
-  callbacks_[signal] = std::move(cb);
-  return *this;
-}
+bool is_stop_signal(int sig) noexcept { return is_stop(sig); }
+int reload_signal() noexcept { return kHup; }
 
-signal_handler& signal_handler::on_stop(callback cb) {
-  for (const int sig : {kTerm, kInt, kQuit}) callbacks_[sig] = cb;
-  has_stop_callback_ = true;
-  return *this;
-}
-
-signal_handler& signal_handler::on_reload(callback cb) {
-  callbacks_[kHup] = std::move(cb);
-  return *this;
-}
-
-void signal_handler::start() {
-  if (windows_events_ != nullptr) return;
+void start_listening(signal_handler::state& s) {
+  if (s.events != nullptr) return;
   auto* ev = new events;
   ev->handles.push_back(::CreateEventW(nullptr, FALSE, FALSE, nullptr));
-  for (const auto& [sig, cb] : callbacks_) {
+  for (const auto& [sig, cb] : s.callbacks) {
     HANDLE h = ::CreateEventW(nullptr, FALSE, FALSE,
                               event_name(::GetCurrentProcessId(), sig).c_str());
     if (h == nullptr) {
@@ -81,43 +57,29 @@ void signal_handler::start() {
     ev->handles.push_back(h);
     ev->signals.push_back(sig);
   }
-  windows_events_ = ev;
-  listener_ = std::thread([this] { listen(); });
+  s.events = ev;
+  s.listener = std::thread([&s, ev] {
+    for (;;) {
+      const DWORD r = ::WaitForMultipleObjects(static_cast<DWORD>(ev->handles.size()),
+                                               ev->handles.data(), FALSE, INFINITE);
+      if (r == WAIT_OBJECT_0 || r == WAIT_FAILED) return;
+      const DWORD i = r - WAIT_OBJECT_0;
+      if (i >= 1 && i < ev->handles.size()) s.dispatch(ev->signals[i - 1]);
+    }
+  });
 }
 
-void signal_handler::listen() {
-  auto* ev = static_cast<events*>(windows_events_);
-  for (;;) {
-    const DWORD r = ::WaitForMultipleObjects(static_cast<DWORD>(ev->handles.size()),
-                                             ev->handles.data(), FALSE, INFINITE);
-    if (r == WAIT_OBJECT_0 || r == WAIT_FAILED) return;
-    const DWORD i = r - WAIT_OBJECT_0;
-    if (i >= 1 && i < ev->handles.size()) dispatch(ev->signals[i - 1]);
-  }
+void stop_listening(signal_handler::state& s) noexcept {
+  auto* ev = static_cast<events*>(s.events);
+  if (ev == nullptr) return;
+  ::SetEvent(ev->handles[0]);
+  if (s.listener.joinable()) s.listener.join();
+  for (HANDLE h : ev->handles) ::CloseHandle(h);
+  delete ev;
+  s.events = nullptr;
 }
 
-void signal_handler::dispatch(int signal) {
-  const auto found = callbacks_.find(signal);
-  if (found != callbacks_.end() && found->second) found->second(signal);
-  if (!is_stop(signal)) return;
-  {
-    std::lock_guard lock(mutex_);
-    stop_signal_.store(signal);
-  }
-  stopped_.notify_all();
-  if (!has_stop_callback_ && !waiting_.load()) {
-    release_pid_file();
-    std::fflush(nullptr);
-    std::_Exit(0);
-  }
-}
-
-int signal_handler::wait() {
-  waiting_.store(true);
-  std::unique_lock lock(mutex_);
-  stopped_.wait(lock, [this] { return stop_signal_.load() != 0; });
-  return stop_signal_.load();
-}
+}  // namespace detail
 
 pid_file_status inspect_pid_file(const std::filesystem::path& pid_file) noexcept {
   pid_file_status st;
