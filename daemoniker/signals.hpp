@@ -41,7 +41,7 @@ class signal_handler {
   /// Calls `cb` on the listener thread when `signal` arrives (replaces a default). Before start().
   signal_handler& on(int signal, callback cb);
   /// For SIGTERM, SIGINT and SIGQUIT: called before wait() returns.
-  signal_handler& on_stop(callback cb);
+  signal_handler& on_stop(const callback& cb);
   /// For SIGHUP.
   signal_handler& on_reload(callback cb);
 

@@ -77,4 +77,15 @@ done
 if ! bash tools/check_leftovers.sh check "$leftovers"; then
   ((overall == 0)) && overall=3
 fi
+
+# With --sanitizers (CI), clang-tidy over the library and the command must be clean too.
+if $sanitizers; then
+  if tidy_out=$(bash tools/tidy.sh 2>&1); then
+    echo "test.sh: check tidy: passed (${tidy_out##*$'\n'})"
+  else
+    echo "$tidy_out" | tail -n 40
+    echo "test.sh: check tidy: failed: ${tidy_out##*$'\n'}"
+    ((overall == 0)) && overall=3
+  fi
+fi
 exit "$overall"

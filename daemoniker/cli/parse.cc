@@ -96,7 +96,11 @@ std::optional<std::vector<schedule_step>> parse_schedule(const std::string& text
       steps.push_back({schedule_step::forever, 0, {}});
     } else if (all_digits(item)) {
       if (item.size() > 9) {
-        error = "--retry '" + text + "': timeout " + item + " is too large";
+        error = "--retry '";
+        error += text;
+        error += "': timeout ";
+        error += item;
+        error += " is too large";
         return std::nullopt;
       }
       steps.push_back({schedule_step::wait, 0, std::chrono::seconds(std::stoll(item))});
@@ -104,9 +108,11 @@ std::optional<std::vector<schedule_step>> parse_schedule(const std::string& text
       std::string sub;
       const auto sig = parse_signal(item.rfind('-', 0) == 0 ? item.substr(1) : item, sub);
       if (!sig) {
-        error = "--retry '" + text + "': " + sub +
-                "; a schedule alternates signals and timeouts in seconds, such as "
-                "TERM/30/KILL/5";
+        error = "--retry '";
+        error += text;
+        error += "': ";
+        error += sub;
+        error += "; a schedule alternates signals and timeouts in seconds, such as TERM/30/KILL/5";
         return std::nullopt;
       }
       steps.push_back({schedule_step::send, *sig, {}});

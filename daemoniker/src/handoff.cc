@@ -532,7 +532,13 @@ bool started_relaunched() noexcept {
 role continue_relaunched(plan& p, const stages& st) {
   const char* value = std::getenv(kHandoffVariable);
   int hand = -1, down = -1;
-  if (value == nullptr || std::sscanf(value, "%d,%d", &hand, &down) != 2 ||
+  if (value != nullptr) {  // "<hand>,<down>"
+    char* end = nullptr;
+    hand = static_cast<int>(std::strtol(value, &end, 10));
+    down = end != nullptr && *end == ',' ? static_cast<int>(std::strtol(end + 1, &end, 10)) : -1;
+    if (end == nullptr || *end != '\0') hand = down = -1;
+  }
+  if (value == nullptr || hand < 0 || down < 0 ||
       sys().fcntl(hand, F_GETFD, 0) == -1 || sys().fcntl(down, F_GETFD, 0) == -1) {
     handoff_unusable("it does not name open channels");
   }

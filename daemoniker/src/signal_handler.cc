@@ -21,9 +21,9 @@ signal_handler& signal_handler::on(int signal, callback cb) {
   return *this;
 }
 
-signal_handler& signal_handler::on_stop(callback cb) {
+signal_handler& signal_handler::on_stop(const callback& cb) {
   for (auto& [sig, slot] : state_->callbacks) {
-    if (detail::is_stop_signal(sig)) slot = cb;
+    if (detail::is_stop_signal(sig)) slot = cb;  // one copy per stop signal: each may be replaced alone
   }
   state_->has_stop_callback = true;
   return *this;
