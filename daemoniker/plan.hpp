@@ -112,6 +112,8 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& opts
 /// The one-line, human-readable description of a failure, naming the step, path, errno text
 /// and the fix. Used by the invoking process (allocates).
 std::string describe(const step_status& status, const plan& p);
+/// "30 s", "0.3 s": a timeout, for messages.
+std::string seconds_text(std::chrono::milliseconds ms);
 }  // namespace detail
 
 }  // namespace daemoniker

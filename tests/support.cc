@@ -72,22 +72,16 @@ std::vector<pid_t> child_pids() {
 }
 
 invocation DaemonTest::invoke(const std::function<void()>& body) {
-  const fs::path err = path("invoker.stderr");
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ::dup2(fd, 2);
+  const pid_t pid = spawn([&] {
     body();
     std::fprintf(stderr, "test body returned in the daemon\n");
-    ::_exit(99);
-  }
+  });
   invocation r;
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.stderr_text = read_file(err);
+  r.stderr_text = read_file(path("invoker.stderr"));
   return r;
 }
 

@@ -188,16 +188,6 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
 
 // --- the invoking process ----------------------------------------------------------------
 
-std::string seconds_text(std::chrono::milliseconds ms) {
-  char buf[32];
-  if (ms.count() % 1000 == 0) {
-    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
-  }
-  return buf;
-}
-
 std::string signal_text(int sig) {
   const char* abbrev = ::sigabbrev_np(sig);
   return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
@@ -271,7 +261,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       fail(st, p, daemon,
            step_status::failure(step::startup, 0,
                                 (who + " did not confirm startup within " +
-                                 seconds_text(p.success_timeout) +
+                                 detail::seconds_text(p.success_timeout) +
                                  " and was killed; raise options::success_timeout if its "
                                  "startup is legitimately slow")
                                     .c_str()));

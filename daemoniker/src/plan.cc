@@ -231,6 +231,16 @@ std::string redirect_fix(int error, const char* option) {
 
 }  // namespace
 
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  if (ms.count() % 1000 == 0) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  }
+  return buf;
+}
+
 // The text of an error number: errno on POSIX, a Win32 error code on Windows.
 std::string error_text(int error) {
 #if defined(_WIN32)

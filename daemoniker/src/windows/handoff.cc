@@ -194,16 +194,6 @@ std::string exit_text(DWORD pid, DWORD code) {
   return who + " exited with status " + std::to_string(code) + " before confirming startup";
 }
 
-std::string seconds_text(std::chrono::milliseconds ms) {
-  char buf[32];
-  if (ms.count() % 1000 == 0) {
-    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms.count() / 1000));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
-  }
-  return buf;
-}
-
 role launch_daemon(plan& p, const stages& st) {
   std_handles stdio;
   if (auto s = open_std_handles(p, stdio); !s.ok()) detail::fail_invoker(s, p);
@@ -343,7 +333,7 @@ role launch_daemon(plan& p, const stages& st) {
       fail(step_status::failure(
           step::startup, 0,
           ("the daemon (pid " + std::to_string(daemon) + ") did not confirm startup within " +
-           seconds_text(p.success_timeout) +
+           detail::seconds_text(p.success_timeout) +
            " and was terminated; raise options::success_timeout if its startup is "
            "legitimately slow")
               .c_str()));
