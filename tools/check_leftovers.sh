@@ -74,6 +74,9 @@ suspicious_processes() {
     [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
     [[ -d /proc/$pid ]] || continue
     is_orphan "$pid" || continue
+    # Bazel's own server daemonizes too (its output base is where tests run): not a test's.
+    [[ $pid == "$server" || $(cat "/proc/$pid/comm" 2>/dev/null) == java ||
+       $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == bazel\(* ]] && continue
     where="$(readlink "/proc/$pid/cwd" 2>/dev/null) $(readlink "/proc/$pid/exe" 2>/dev/null) $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
     if [[ ( -n $output_base && $where == *"$output_base"* ) || $where == */tmp/daemoniker-* ]]; then
       printf 'pid %s (cwd %s): %s\n' "$pid" "$(readlink "/proc/$pid/cwd" 2>/dev/null)" \

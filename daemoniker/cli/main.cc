@@ -376,6 +376,14 @@ int do_stop(const stop_args& a) {
     return now.state == daemoniker::pid_file_state::running && now.pid == pid;
   };
   auto finished = [&] {
+    // The lock is released while the process is still exiting: wait (briefly) until it is gone,
+    // so that "stopped" means no process any more.
+    if (const int pidfd = pidfd_open(pid); pidfd != -1) {
+      struct pollfd p {pidfd, POLLIN, 0};
+      while (::poll(&p, 1, 2000) == -1 && errno == EINTR) {
+      }
+      ::close(pidfd);
+    }
     remove_if_stale(a.pidfile, pid);
     std::printf("daemoniker: stopped (pid %d)\n", pid);
     return 0;
