@@ -118,7 +118,7 @@ class basic_daemonizer {
   /// _exit(2) after a message when the scope is left by an exception (static destructors and
   /// atexit handlers belong to the daemon and never run twice). Elsewhere: nothing.
   ~basic_daemonizer() {
-    if (invoker_) detail::leave_invoker(std::uncaught_exceptions() > exceptions_);
+    if (daemon_pid_ != 0) detail::leave_invoker(std::uncaught_exceptions() > exceptions_);
   }
 
   /// True in the process that set up daemonization: always on POSIX; false in the process that
@@ -148,10 +148,7 @@ class basic_daemonizer {
                   "args (the spec's None), so every preserved type must be default-constructible; "
                   "wrap it in std::optional, or use daemonize(), which never returns there");
     auto values = run(pid_file, opts, std::forward<Args>(args)...);
-    if (!values) {
-      invoker_ = true;
-      return {true, std::decay_t<Args>{}...};
-    }
+    if (!values) return {true, std::decay_t<Args>{}...};  // daemon_pid_ marks the invoker
     return std::tuple_cat(std::tuple<bool>(false), std::move(*values));
   }
 
@@ -165,6 +162,11 @@ class basic_daemonizer {
     if (!values) detail::leave_invoker(false);
     return std::move(*values);
   }
+
+  /// In the invoking process, once the daemon confirmed: the daemon's pid, as the handoff
+  /// knows it (never re-read from the pid file, which another starter may have replaced).
+  /// 0 elsewhere, and for a user-written HandoffPolicy that does not set plan::daemon_pid.
+  [[nodiscard]] long long daemon_pid() const noexcept { return daemon_pid_ > 0 ? daemon_pid_ : 0; }
 
   PidPolicy& pid_policy() noexcept { return pid_; }
   RedirectPolicy& redirect_policy() noexcept { return redirect_; }
@@ -231,6 +233,8 @@ class basic_daemonizer {
     auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
 
     const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim, payload, accept});
+    // In the invoking process: the daemon's pid, or -1 when the handoff did not say.
+    if (r == role::invoker) daemon_pid_ = p.daemon_pid > 0 ? static_cast<int>(p.daemon_pid) : -1;
     if (r == role::daemon) {
       pid_.hold(p);
       detail::adopt_listen_fds(p);
@@ -244,7 +248,7 @@ class basic_daemonizer {
   [[no_unique_address]] FdPolicy fd_{};
   [[no_unique_address]] HandoffPolicy handoff_{};
   [[no_unique_address]] PrivilegePolicy privileges_{};
-  bool invoker_ = false;
+  int daemon_pid_ = 0;  ///< non-zero only in the invoking process, which it ends on destruction
   int exceptions_ = std::uncaught_exceptions();
 };
 

@@ -92,6 +92,8 @@ struct plan {
   std::string listen_fdnames;
   /// Set by the handoff when the daemon stays in the foreground (already supervised).
   bool foreground = false;
+  /// Set by the handoff in the invoking process once the daemon confirmed: its pid.
+  long long daemon_pid = 0;
   /// options::chdir was left to its default (matters inside a chroot).
   bool chdir_defaulted = false;
   /// Who the daemon becomes.

@@ -23,6 +23,7 @@ namespace daemoniker::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using clock_type = std::chrono::steady_clock;
 
@@ -167,14 +168,239 @@ TEST_F(Cli, AStalePidFileWithAReusedPidIsNeverSignalled) {
     std::_Exit(0);
   }
   write_file(path("app.pid"), std::to_string(unrelated) + "\n");  // unlocked
-  EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 1);
+  // Nothing tells a reused pid from a daemon that a tool without locks started: unknown, and
+  // refused — the file stays, since its pid is alive.
+  const auto st = run({"status", "--pidfile", pidfile()});
+  EXPECT_EQ(st.exit_code, 4);
+  EXPECT_THAT(st.out, AllOf(HasSubstr("not locked"), HasSubstr("--exec")));
   const auto sig = run({"signal", "--pidfile", pidfile(), "KILL"});
   EXPECT_EQ(sig.exit_code, 1);
-  EXPECT_THAT(sig.err, HasSubstr("stale"));
+  EXPECT_THAT(sig.err, HasSubstr("not signalled"));
   const auto r = run({"stop", "--pidfile", pidfile()});
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_THAT(r.out, HasSubstr("not signalled"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("nothing was signalled"));
   EXPECT_TRUE(alive(unrelated)) << "an unrelated process was killed";
+  EXPECT_TRUE(fs::exists(path("app.pid"))) << "the pid file of a live pid was deleted";
+  // A match that the process fails: still nothing.
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile(), "--name", "not-it"}).exit_code, 1);
+  EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--name", "not-it"}).exit_code, 1);
+  EXPECT_TRUE(alive(unrelated));
+  // Once the process is gone, the file is stale: stop removes it without signalling anyone.
+  ::kill(unrelated, SIGKILL);
+  ::waitpid(unrelated, nullptr, 0);
+  const auto gone = run({"stop", "--pidfile", pidfile()});
+  EXPECT_EQ(gone.exit_code, 0);
+  EXPECT_THAT(gone.out, HasSubstr("not signalled"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(Cli, APidFileWrittenByAnotherToolIsStoppedOnlyWhenTheProcessMatches) {
+  const pid_t other = ::fork();  // start-stop-daemon --make-pidfile: a live pid, no lock
+  if (other == 0) {
+    ::execlp("sleep", "sleep", "60", nullptr);
+    std::_Exit(127);
+  }
+  for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(other) + "/comm") != "sleep\n"; ++i) {
+    ::usleep(5'000);
+  }
+  write_file(path("app.pid"), std::to_string(other) + "\n");
+  EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--name", "sleep"}).exit_code, 0);
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile(), "--exec", "/bin/cat"}).exit_code, 1);
+  EXPECT_TRUE(alive(other));
+  const auto r = run({"stop", "--pidfile", pidfile(), "--name", "sleep", "--user", "root"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("stopped (pid " + std::to_string(other) + ")"));
+  int status = 0;
+  EXPECT_EQ(::waitpid(other, &status, 0), other);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(Cli, HostilePidFilesAreNeverSignalled) {
+  // Unlocked files naming nothing valid are stale (stop removes them, signalling nobody); those
+  // naming a live process that nothing proves is the daemon — init, the caller itself, its group
+  // or session — are refused and kept. Had anything been signalled, this test would be dead.
+  const std::string self = std::to_string(::getpid()), group = std::to_string(::getpgrp()),
+                    session = std::to_string(::getsid(0));
+  for (const std::string content : {"", "0", "-1", "abc", "12abc", "99999999999999999999"}) {
+    write_file(path("app.pid"), content + "\n");
+    EXPECT_EQ(run({"signal", "--pidfile", pidfile(), "TERM"}).exit_code, 1) << "'" << content << "'";
+    EXPECT_EQ(run({"reload", "--pidfile", pidfile()}).exit_code, 1) << content;
+    EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 1) << content;
+    const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/1"});
+    EXPECT_EQ(r.exit_code, 0) << content;
+    EXPECT_THAT(r.out, HasSubstr("not signalled")) << content;
+    EXPECT_FALSE(fs::exists(path("app.pid"))) << "stale '" << content << "' kept";
+  }
+  // (pid 1 is covered in its own pid namespace, where it can trap signals: tests/hostile.)
+  for (const std::string content : {self, group, session}) {
+    if (std::stoll(content) <= 1) continue;  // a sandbox's pid namespace may show 0 for them
+    write_file(path("app.pid"), content + "\n");
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"stop", "--pidfile", pidfile(), "--retry", "TERM/1"},
+             {"signal", "--pidfile", pidfile(), "TERM"},
+             {"reload", "--pidfile", pidfile()}}) {
+      const auto r = run(args);
+      EXPECT_EQ(r.exit_code, 1) << "'" << content << "': " << args[0];
+      EXPECT_THAT(r.err, HasSubstr("signalled")) << content << ": " << args[0];
+    }
+    EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 4) << content;
+    EXPECT_TRUE(fs::exists(path("app.pid"))) << "the pid file of live pid " << content << " went";
+  }
+}
+
+TEST_F(Cli, RetryForeverRepeatsOnlyWhatFollowsIt) {
+  // start-stop-daemon: TERM/1/forever/KILL/1 is TERM, 1 s, then KILL/1 again and again.
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sh", "-c",
+                 "trap '' TERM; while :; do sleep 0.1; done"})
+                .exit_code,
+            0);
+  const long long pid = pid_in_file();
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/1/forever/KILL/1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(pid));
+}
+
+TEST_F(Cli, ATrailingForeverRepeatsTheWholeSchedule) {
+  // Exits on the second TERM only: TERM/1/forever must send TERM again after its wait.
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--chdir", dir().string(), "--", "sh", "-c",
+                 "trap 'if [ -f once ]; then exit 0; fi; touch once' TERM; "
+                 "while :; do sleep 0.1; done"})
+                .exit_code,
+            0);
+  const long long pid = pid_in_file();
+  ::usleep(200'000);  // the trap is installed
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/1/forever"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(pid));
+  EXPECT_TRUE(fs::exists(path("once")));
+}
+
+TEST_F(Cli, WhenTheDaemonExitedItsSessionStillHoldingTheLockIsWhatStopEnds) {
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--chdir", dir().string(), "--", "sh", "-c",
+                 "sleep 60 & echo $! > child; exit 0"})
+                .exit_code,
+            0);
+  const long long pid = pid_in_file();
+  for (int i = 0; i < 200 && alive(pid); ++i) ::usleep(10'000);
+  const long long child = std::atoll(read_file(path("child")).c_str());
+  ASSERT_GT(child, 0);
+  const auto st = run({"status", "--pidfile", pidfile()});
+  EXPECT_EQ(st.exit_code, 0);
+  EXPECT_THAT(st.out, AllOf(HasSubstr("pid " + std::to_string(pid) + " has exited"),
+                            HasSubstr("processes " + std::to_string(child)), HasSubstr("still hold")));
+  // signal/reload only ever reach the verified daemon, which is gone.
+  EXPECT_EQ(run({"reload", "--pidfile", pidfile()}).exit_code, 1);
+  EXPECT_TRUE(alive(child));
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(child));
+  EXPECT_FALSE(is_locked(path("app.pid")));
+}
+
+TEST_F(Cli, StartOverAnUnlockedPidFileOfTheSameProgramIsRefused) {
+  const pid_t other = ::fork();  // start-stop-daemon started `sleep` and wrote its pid
+  if (other == 0) {
+    ::execlp("sleep", "sleep", "60", nullptr);
+    std::_Exit(127);
+  }
+  for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(other) + "/comm") != "sleep\n"; ++i) {
+    ::usleep(5'000);
+  }
+  write_file(path("app.pid"), std::to_string(other) + "\n");
+  const auto r = run({"start", "--pidfile", pidfile(), "--", "sleep", "61"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("already running (pid " + std::to_string(other) + ")"),
+                           HasSubstr("--exec")));
+  EXPECT_EQ(read_file(path("app.pid")), std::to_string(other) + "\n");
+  EXPECT_TRUE(alive(other));
+  // The same pid naming another program is a reuse: the file is reclaimed.
+  const auto c = run({"start", "--pidfile", pidfile(), "--", "cat"});
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(pid_in_file(), other);
+  EXPECT_TRUE(alive(other));
+}
+
+TEST_F(Cli, StartWorksWithItsOwnStdioClosed) {
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const auto r = invoke([&] {
+    for (int fd = 0; fd <= 2; ++fd) ::close(fd);
+    ::execl(cli, cli, "start", "--pidfile", pidfile().c_str(), "--ready-fd", "3", "--", "sh",
+            "-c", "echo ready >&3; exec sleep 60", nullptr);
+    std::_Exit(127);
+  });
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(is_locked(path("app.pid")));
+  EXPECT_TRUE(alive(pid_in_file()));
+}
+
+TEST_F(Cli, AnyReadyFdNumberIsTheProgramsOwn) {
+  // The command's own pipes once took the first free numbers, and --ready-fd 6 collided.
+  for (int n = 3; n <= 9; ++n) {
+    const std::string fd = std::to_string(n);
+    const fs::path pid = path("ready" + fd + ".pid");
+    const auto r = run({"start", "--pidfile", pid.string(), "--ready-fd", fd, "--timeout", "5s",
+                        "--", "sh", "-c", "echo ready >&" + fd + "; exec sleep 60"});
+    EXPECT_EQ(r.exit_code, 0) << "--ready-fd " << fd << ": " << r.err;
+  }
+}
+
+TEST_F(Cli, AFailedStartEndsEverythingTheProgramStarted) {
+  // The program forks a helper, then never becomes ready: both must be gone afterwards.
+  auto r = run({"start", "--pidfile", pidfile(), "--ready-fd", "3", "--timeout", "500ms",
+                "--chdir", dir().string(), "--", "sh", "-c", "sleep 60 & echo $! > helper; exec sleep 60"});
+  EXPECT_EQ(r.exit_code, 1);
+  const long long helper = std::atoll(read_file(path("helper")).c_str());
+  ASSERT_GT(helper, 0);
+  EXPECT_FALSE(alive(helper)) << "the program's helper survived the failed start";
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  // The same when the program exits early and leaves the helper behind.
+  r = run({"start", "--pidfile", pidfile(), "--ready-fd", "3", "--chdir", dir().string(), "--",
+           "sh", "-c", "sleep 60 & echo $! > helper; exit 3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("exited with status 3"));
+  EXPECT_FALSE(alive(std::atoll(read_file(path("helper")).c_str())));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_EQ(run({"start", "--pidfile", pidfile(), "--", "sleep", "60"}).exit_code, 0)
+      << "a later start was refused";
+}
+
+TEST_F(Cli, ReadyFromAnotherProcessOnTheNotifySocketDoesNotCount) {
+  // Only the program (or its session) may say READY=1; a stranger's datagram is dropped.
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const pid_t starter = spawn([&] {
+    ::setenv("TMPDIR", dir().c_str(), 1);
+    ::execl(cli, cli, "start", "--pidfile", pidfile().c_str(), "--notify", "--timeout", "2s",
+            "--", "sleep", "60", nullptr);
+    std::_Exit(127);
+  });
+  // The program's NOTIFY_SOCKET, once it runs (the path depends on TMPDIR's length).
+  fs::path socket;
+  for (int i = 0; i < 300 && socket.empty(); ++i) {
+    const long long pid = is_locked(path("app.pid")) ? pid_in_file() : 0;
+    const std::string env = pid > 0 ? read_file("/proc/" + std::to_string(pid) + "/environ") : "";
+    const auto at = env.find("NOTIFY_SOCKET=");
+    if (at != std::string::npos) socket = env.c_str() + at + 14;
+    ::usleep(10'000);
+  }
+  ASSERT_FALSE(socket.empty());
+  for (int i = 0; i < 100 && !fs::exists(socket); ++i) ::usleep(10'000);
+  EXPECT_EQ(std::system(("python3 -c \"import socket; s=socket.socket(socket.AF_UNIX, "
+                         "socket.SOCK_DGRAM); s.sendto(b'READY=1', '" + socket.string() + "')\"")
+                            .c_str()),
+            0);
+  int status = 0;
+  ::waitpid(starter, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_THAT(read_file(path("invoker.stderr")), HasSubstr("did not signal readiness"));
+  EXPECT_FALSE(fs::exists(socket.parent_path())) << "the notify directory was left behind";
+}
+
+TEST_F(Cli, AMissingPidFileDirectoryIsReportedAsMissing) {
+  const auto r = run({"start", "--pidfile", path("nowhere/app.pid").string(), "--", "sleep", "60"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("No such file or directory"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Not a directory")));
 }
 
 TEST_F(Cli, SignalAndReloadReachTheDaemon) {

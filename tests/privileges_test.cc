@@ -4,7 +4,9 @@
 // Unsandboxed (tags no-sandbox): Bazel's sandbox maps no user but root.
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +124,53 @@ TEST_F(Privileges, ChrootCoreLimitAndEnvironmentAllowList) {
   EXPECT_THAT(o, HasSubstr("core=0,0\n"));
   EXPECT_THAT(o, HasSubstr("secret=gone\n"));
   EXPECT_THAT(o, HasSubstr("path=kept\n"));
+}
+
+TEST_F(Privileges, ADaemonInAChrootRemovesItsPidFileAtExit) {
+  const fs::path root = path("jail");
+  fs::create_directories(root);
+  const auto r = invoke([&] {
+    privileged d{{}, {}, {}, {}, drop_privileges{.chroot = root}};
+    d.daemonize(path("app.pid"), {});  // outside the jail: unreachable by its path from inside
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &term, nullptr);
+    int sig = 0;
+    ::sigwait(&term, &sig);
+    std::exit(0);  // normal exit: the pid file goes
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const pid_t daemon = static_cast<pid_t>(std::atoll(read_file(path("app.pid")).c_str()));
+  ASSERT_GT(daemon, 0);
+  ::kill(daemon, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(daemon, &status, 0), daemon);  // our child: the test is a subreaper
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "the chrooted daemon left its pid file";
+}
+
+TEST_F(Privileges, TheCommandFindsItsProgramInsideTheChroot) {
+  // A program that exists only inside the jail, with the libraries it needs.
+  const fs::path root = path("jail");
+  fs::create_directories(root / "bin");
+  fs::copy_file("/bin/sleep", root / "bin/onlyhere");
+  ASSERT_EQ(std::system(("for lib in $(ldd /bin/sleep | grep -o '/[^ ]*'); do mkdir -p " +
+                         root.string() + "$(dirname $lib); cp -L $lib " + root.string() +
+                         "$lib; done")
+                            .c_str()),
+            0);
+  ASSERT_FALSE(fs::exists("/bin/onlyhere"));
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const auto r = invoke([&] {
+    ::execl(cli, cli, "start", "--pidfile", path("app.pid").c_str(), "--chroot", root.c_str(),
+            "--", "/bin/onlyhere", "60", nullptr);
+    std::_Exit(127);
+  });
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const std::string pid = read_file(path("app.pid"));
+  EXPECT_THAT(read_file("/proc/" + pid.substr(0, pid.size() - 1) + "/cmdline"), HasSubstr("onlyhere"));
+  EXPECT_TRUE(is_locked(path("app.pid")));
 }
 
 TEST_F(Privileges, AnUnknownUserIsRefusedBeforeAnythingStarts) {

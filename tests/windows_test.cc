@@ -298,6 +298,28 @@ TEST_F(Windows, SignalsReachTheDaemonsHandlerThroughSend) {
   const auto st = daemoniker::inspect_pid_file(path("app.pid"));
   EXPECT_EQ(st.state, daemoniker::pid_file_state::running);
   EXPECT_EQ(std::to_string(st.pid), o.at("pid"));
+  // A pid file written before its process started names a reuse of the pid: never signalled.
+  {
+    HANDLE f = CreateFileW(path("app.pid").c_str(), FILE_WRITE_ATTRIBUTES,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    ASSERT_NE(f, INVALID_HANDLE_VALUE);
+    FILETIME written{}, old{};
+    GetFileTime(f, nullptr, nullptr, &written);
+    SYSTEMTIME y2000{2000, 1, 6, 1, 0, 0, 0, 0};
+    SystemTimeToFileTime(&y2000, &old);
+    ASSERT_TRUE(SetFileTime(f, nullptr, nullptr, &old));
+    EXPECT_FALSE(daemoniker::inspect_pid_file(path("app.pid")).verified);
+    try {
+      daemoniker::send(path("app.pid"), 1);
+      ADD_FAILURE() << "send() signalled a process that started after its pid file was written";
+    } catch (const std::system_error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("not signalled"));
+    }
+    EXPECT_EQ(read_file(path("trace")), "reloaded\n");
+    ASSERT_TRUE(SetFileTime(f, nullptr, nullptr, &written));
+    CloseHandle(f);
+  }
   daemoniker::send(path("app.pid"), 15);  // SIGTERM: a clean stop, not TerminateProcess
   const DWORD pid = static_cast<DWORD>(std::stoul(o.at("pid")));
   HANDLE h = OpenProcess(SYNCHRONIZE, FALSE, pid);

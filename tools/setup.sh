@@ -27,6 +27,15 @@ packages=(
   g++-mingw-w64-x86-64-posix  # mingw-w64 cross compiler (GCC 12) -> //toolchains/mingw
   wine                # runs the Windows tests (tools/wine_run.sh); headless, no X needed
   wine64              # 64-bit Wine loader; there is no i386 multiarch, so no wine32
+  # Real supervisors and tools the command is tested against (tests/supervisors, tests/systemd):
+  runit               # runsv, sv
+  s6                  # s6-supervise, s6-svc, s6-svwait
+  daemontools         # supervise, svc
+  tini                # a container init (issue: containers)
+  dumb-init           # another container init
+  socat               # talks to sockets in tests
+  systemd-container   # systemd-nspawn: boots systemd as PID 1 in a container
+  debootstrap         # builds that container's root file system (tools/nspawn_root.sh)
 )
 
 say() { printf 'setup.sh: %s\n' "$*"; }
@@ -60,3 +69,9 @@ for tool in bazel g++ python3 x86_64-w64-mingw32-g++-posix wine wineserver; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installation."
 done
 say "ready: bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), $(g++ --version | head -n1)"
+
+# The root file system systemd-nspawn boots for //tests/systemd (real systemd as PID 1): built
+# once from Debian's mirror with debootstrap, cached in /var/cache/daemoniker (outside the
+# checkout); instant when it is there.
+root=$(bash "$(dirname "${BASH_SOURCE[0]}")/nspawn_root.sh") || die "cannot build the systemd-nspawn root file system (see above)."
+say "systemd-nspawn root: $root"

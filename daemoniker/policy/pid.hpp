@@ -42,7 +42,8 @@ concept pid_policy = requires(P& p, const plan& pl, long long pid) {
 ///   is reclaimed, whatever pid it holds; a locked one means "already running (pid N)".
 /// - Symbolic links, directories, FIFOs and other non-regular files are refused (O_NOFOLLOW).
 /// - Removed when the daemon exits normally (exit() or return from main), unlink before unlock,
-///   and only by the process that created it (not by forked children that call exit()).
+///   and only by the process that created it (not by forked children that call exit()) —
+///   inside a chroot through its directory, opened before the chroot.
 /// - Mode 0644 whatever the umask, so tools run by other users can read the pid.
 /// - The descriptor is close-on-exec; see docs/policies.md for daemons that exec.
 struct locked_pid_file {
@@ -52,7 +53,8 @@ struct locked_pid_file {
   void hold(const plan& p) noexcept;
   void reclaim(const plan& p, long long pid) noexcept;
 
-  int fd = -1;  ///< the locked descriptor, once acquired
+  int fd = -1;   ///< the locked descriptor, once acquired
+  int dir = -1;  ///< with a chroot: its directory (O_PATH), for removal from inside the chroot
 };
 
 /// No pid file at all; the pid_file argument is ignored.

@@ -105,6 +105,21 @@ bool make_channel(int ends[2]) noexcept {
   return ends[0] != -1 && ends[1] != -1;
 }
 
+// In the first child: waits until the daemon reports on `down` (true), or the invoking
+// process is gone — `up` turns readable only at EOF, since the invoking process never writes
+// to it (false).
+bool await_report(int down, int up) noexcept {
+  for (;;) {
+    struct pollfd p[2] = {{down, POLLIN, 0}, {up, POLLIN, 0}};
+    if (sys().poll(p, 2, -1) == -1) {
+      if (errno == EINTR) continue;
+      return true;  // let the blocking read decide
+    }
+    if (p[0].revents != 0) return true;
+    if (p[1].revents != 0) return false;
+  }
+}
+
 [[noreturn]] void report_and_exit(int fd, const step_status& s) noexcept {
   record r;
   r.kind = record::failed;
@@ -169,6 +184,13 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
   send_record(up, hello);
   record r;
   for (;;) {  // relay until a verdict: extensions of the deadline may come first
+    if (!await_report(down[0], up)) {  // nobody waits any more: nothing half-started may stay
+      sys().kill(daemon, SIGKILL);
+      retry_eintr([&] { return sys().waitpid(daemon, nullptr, 0); });
+      st.reclaim(p, daemon);
+      sys().kill(-::getpid(), SIGKILL);  // the rest of the new session's group, and us
+      ::_exit(1);
+    }
     if (!receive_record(down[0], r)) {
       int status = 0;
       retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
@@ -313,6 +335,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       case record::ready:
         reap(first);
         sys().close(up);
+        p.daemon_pid = r.pid > 0 ? r.pid : daemon;
         return role::invoker;
       case record::failed:
         reap(first);

@@ -222,17 +222,50 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
 // The pid file of this process, removed at normal exit. Static storage: hold() copies here.
 struct held_file {
   int fd = -1;
+  int dir = -1;  // the directory, when it could be opened: the path may not resolve any more
   pid_t owner = 0;
   char path[PATH_MAX] = {};
 };
 held_file held;
 
+// The last component of `path`.
+const char* base_name(const char* path) noexcept {
+  const char* slash = std::strrchr(path, '/');
+  return slash == nullptr ? path : slash + 1;
+}
+
+// The pid file's directory, for unlinkat() after a chroot; -1 when it cannot be opened.
+int open_directory(const char* path) noexcept {
+  char dir[PATH_MAX];
+  const char* slash = std::strrchr(path, '/');
+  const std::size_t n = slash == nullptr ? 0 : slash == path ? 1 : static_cast<std::size_t>(slash - path);
+  if (n == 0 || n >= sizeof dir) return -1;
+  std::memcpy(dir, path, n);
+  dir[n] = '\0';
+  const int fd = retry_eintr([&] { return sys().open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0); });
+  return fd < 3 && fd != -1 ? (sys().close(fd), -1) : fd;
+}
+
+// Unlinks `path` if it still names the inode open as `fd` — through `dir` when there is one.
+void unlink_if_ours(int dir, const char* path, int fd) noexcept {
+  struct stat by_fd {}, by_name {};
+  if (sys().fstat(fd, &by_fd) == -1) return;
+  if (dir != -1) {
+    if (::fstatat(dir, base_name(path), &by_name, AT_SYMLINK_NOFOLLOW) == 0 && same_file(by_fd, by_name)) {
+      ::unlinkat(dir, base_name(path), 0);
+    }
+    return;
+  }
+  if (names(path, fd)) sys().unlink(path);
+}
+
 void remove_at_exit() noexcept {
   // Only the daemon itself: a forked child of the daemon that calls exit() must not remove it.
   if (held.fd == -1 || ::getpid() != held.owner) return;
-  if (names(held.path, held.fd)) sys().unlink(held.path);
+  unlink_if_ours(held.dir, held.path, held.fd);
   sys().close(held.fd);  // unlink before unlock
-  held.fd = -1;
+  if (held.dir != -1) sys().close(held.dir);
+  held.fd = held.dir = -1;
 }
 
 }  // namespace
@@ -259,13 +292,14 @@ step_status locked_pid_file::validate(const plan& p) const {
                                  "' names a directory: add a file name, such as myapp.pid")
                                     .c_str());
   }
-  const std::string dir = p.pid_file.parent_path().native();
+  const std::string parent = p.pid_file.parent_path().native();
   struct stat st {};
-  if (sys().stat(dir.c_str(), &st) == -1 || !S_ISDIR(st.st_mode)) {
-    const int e = errno;
+  const bool found = sys().stat(parent.c_str(), &st) == 0;
+  if (!found || !S_ISDIR(st.st_mode)) {
+    const int e = found ? ENOTDIR : errno;  // a missing directory is ENOENT, not ENOTDIR
     return step_status::failure(
-        step::pid_file, S_ISDIR(st.st_mode) ? e : ENOTDIR,
-        ("the pid file's directory '" + dir + "' is not usable: create it first").c_str());
+        step::pid_file, e,
+        ("the pid file's directory '" + parent + "' is not usable: create it first").c_str());
   }
   return {};
 }
@@ -284,6 +318,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
     if (linked == 0) {
       if (c.named) sys().unlink(c.temp);
       fd = c.fd;
+      dir = p.identity.chroot.empty() ? -1 : open_directory(path);  // a path outside a chroot
       // The daemon drops privileges next: let the pid file be its user's.
       if (p.identity.own_pid_file && p.identity.change_user) {
         (void)::fchown(fd, static_cast<uid_t>(p.identity.uid), static_cast<gid_t>(p.identity.gid));
@@ -294,6 +329,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
     if (e == EEXIST && names(path, c.fd)) {  // a retransmitted link() (NFS) that did succeed
       if (c.named) sys().unlink(c.temp);
       fd = c.fd;
+      dir = p.identity.chroot.empty() ? -1 : open_directory(path);  // a path outside a chroot
       return {};
     }
     if (e == EEXIST) {
@@ -301,6 +337,11 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
       switch (inspect(path, holder, error)) {
         case found::live:
           drop(c);
+          if (holder <= 0) {
+            return pid_failure(0, path,
+                               "is locked, but not by the pid it names (it names none): another "
+                               "process holds its lock; stop it first, or use another pid file");
+          }
           return step_status::failure(step::already_running, 0, path, holder);
         case found::error:
           drop(c);
@@ -343,9 +384,10 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
 
 void locked_pid_file::abandon(const plan& p) noexcept {
   if (fd == -1) return;
-  if (names(p.pid_file.c_str(), fd)) sys().unlink(p.pid_file.c_str());
+  unlink_if_ours(dir, p.pid_file.c_str(), fd);
   sys().close(fd);  // unlink before unlock
-  fd = -1;
+  if (dir != -1) sys().close(dir);
+  fd = dir = -1;
 }
 
 void locked_pid_file::hold(const plan& p) noexcept {
@@ -353,11 +395,15 @@ void locked_pid_file::hold(const plan& p) noexcept {
   static bool registered = false;
   // A second daemonization in this very process replaces the first; a record inherited from a
   // parent process names an fd number the sweep closed and that may now be ours: keep it.
-  if (held.fd != -1 && held.owner == ::getpid()) sys().close(held.fd);
+  if (held.fd != -1 && held.owner == ::getpid()) {
+    sys().close(held.fd);
+    if (held.dir != -1) sys().close(held.dir);
+  }
   held.fd = fd;
+  held.dir = dir;
   held.owner = ::getpid();
   fixed_text(held.path, sizeof held.path).add(p.pid_file.c_str());
-  fd = -1;
+  fd = dir = -1;
   if (!registered) registered = std::atexit(remove_at_exit) == 0;
 }
 

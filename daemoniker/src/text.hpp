@@ -43,17 +43,21 @@ class fixed_text {
   std::size_t len_ = 0;
 };
 
-/// Parses a leading decimal pid ("1234\n"); 0 when there is none or it overflows.
+/// Parses a pid file's content: one decimal number, optionally surrounded by blanks and a
+/// newline ("1234\n"). 0 when it is anything else ("", "12abc", "-1", out of pid_t's range).
 inline long long parse_pid(const char* s, std::size_t n) noexcept {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   long long v = 0;
   std::size_t i = 0;
-  while (i < n && (s[i] == ' ' || s[i] == '\t')) ++i;
+  while (i < n && blank(s[i])) ++i;
   const std::size_t start = i;
   for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
-    if (v > 1'000'000'000'000LL) return 0;
+    if (v > 0x3fffffffLL) return 0;  // beyond any pid_max
     v = v * 10 + (s[i] - '0');
   }
-  return i == start ? 0 : v;
+  if (i == start || v > 0x3fffffffLL) return 0;
+  while (i < n && blank(s[i])) ++i;
+  return i == n ? v : 0;
 }
 
 }  // namespace daemoniker::detail

@@ -300,6 +300,7 @@ role launch_daemon(plan& p, const stages& st) {
       if (r.kind == record::ready) {
         close_handle(pi.hProcess);
         close_handle(report_read);
+        p.daemon_pid = daemon;
         return role::invoker;
       }
       if (r.kind == record::extend) {

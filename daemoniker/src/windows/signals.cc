@@ -81,71 +81,142 @@ void stop_listening(signal_handler::state& s) noexcept {
 
 }  // namespace detail
 
-pid_file_status inspect_pid_file(const std::filesystem::path& pid_file) noexcept {
+namespace {
+
+// The process named by a pid file, opened by handle (which pins it, as a pidfd does on Linux),
+// and proven to be the daemon: not this process, and started before the pid file was last
+// written — a process that reused the number after the daemon exited started later.
+HANDLE open_daemon(const pid_file_status& st, FILETIME written, DWORD access) {
+  if (st.pid <= 0 || st.pid > 0xffffffffLL || st.pid == ::GetCurrentProcessId()) return nullptr;
+  HANDLE p = ::OpenProcess(access | PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE,
+                           static_cast<DWORD>(st.pid));
+  if (p == nullptr) return nullptr;
+  FILETIME created{}, exited{}, kernel{}, user{};
+  DWORD code = 0;
+  const bool running = ::GetExitCodeProcess(p, &code) && code == STILL_ACTIVE;
+  if (!running || !::GetProcessTimes(p, &created, &exited, &kernel, &user) ||
+      ::CompareFileTime(&created, &written) > 0) {
+    ::CloseHandle(p);
+    return nullptr;
+  }
+  return p;
+}
+
+// Strict: one decimal number, blanks and a newline around it (0 otherwise).
+long long parse_pid(const char* s, DWORD n) {
+  DWORD i = 0;
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (i < n && blank(s[i])) ++i;
+  const DWORD start = i;
+  long long v = 0;
+  for (; i < n && s[i] >= '0' && s[i] <= '9' && v <= 0xffffffffLL; ++i) v = v * 10 + (s[i] - '0');
+  if (i == start || v > 0xffffffffLL) return 0;
+  while (i < n && blank(s[i])) ++i;
+  return i == n ? v : 0;
+}
+
+// inspect_pid_file(), and when the file was last written.
+pid_file_status examine(const std::filesystem::path& pid_file, FILETIME& written) {
   pid_file_status st;
-  try {
-    HANDLE h = ::CreateFileW(pid_file.c_str(), GENERIC_READ | GENERIC_WRITE,
-                             FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (h == INVALID_HANDLE_VALUE) {
-      const DWORD e = ::GetLastError();
-      if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return st;
-      st.state = pid_file_state::unreadable;
-      st.error = "cannot open pid file '" + detail::narrow(pid_file.native()) + "' (error " +
-                 std::to_string(e) + ")";
-      return st;
-    }
-    char buf[32] = {};
-    DWORD n = 0;
-    OVERLAPPED from_start{};
-    if (::ReadFile(h, buf, sizeof buf - 1, &n, &from_start)) {
-      for (DWORD i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) st.pid = st.pid * 10 + (buf[i] - '0');
-    }
-    OVERLAPPED at{};
-    at.OffsetHigh = 1;
-    if (::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at)) {
-      ::UnlockFileEx(h, 0, 1, 0, &at);
-      st.state = pid_file_state::stale;
-    } else {
-      st.state = pid_file_state::running;
-    }
-    ::CloseHandle(h);
-  } catch (...) {
+  HANDLE h = ::CreateFileW(pid_file.c_str(), GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    const DWORD e = ::GetLastError();
+    if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return st;
     st.state = pid_file_state::unreadable;
-    st.error = "out of memory";
+    st.error = "cannot open pid file '" + detail::narrow(pid_file.native()) + "' (error " +
+               std::to_string(e) + ")";
+    return st;
+  }
+  char buf[64] = {};
+  DWORD n = 0;
+  OVERLAPPED from_start{};
+  if (::ReadFile(h, buf, sizeof buf, &n, &from_start) && n < sizeof buf) st.pid = parse_pid(buf, n);
+  FILETIME created{}, accessed{};
+  ::GetFileTime(h, &created, &accessed, &written);
+  OVERLAPPED at{};
+  at.OffsetHigh = 1;
+  const bool unlocked = ::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at);
+  if (unlocked) ::UnlockFileEx(h, 0, 1, 0, &at);
+  ::CloseHandle(h);
+  const std::string where = "'" + detail::narrow(pid_file.native()) + "'";
+  HANDLE daemon = open_daemon(st, written, 0);
+  if (daemon != nullptr) ::CloseHandle(daemon);
+  if (unlocked) {
+    // Windows has no tool that writes unlocked pid files for us: a live pid there is a reuse.
+    st.state = daemon != nullptr ? pid_file_state::unverified : pid_file_state::stale;
+    if (daemon != nullptr) {
+      st.error = where + " is not locked, so pid " + std::to_string(st.pid) +
+                 " cannot be verified as its daemon";
+    }
+    return st;
+  }
+  st.state = pid_file_state::running;
+  st.verified = daemon != nullptr;
+  if (st.verified) {
+    st.lock_holders = {st.pid};
+  } else {
+    st.error = st.pid == 0 ? where + " is locked but holds no valid pid"
+                           : where + " is locked, but pid " + std::to_string(st.pid) +
+                                 " is not the process that wrote it";
   }
   return st;
 }
 
-void send(const std::filesystem::path& pid_file, int signal) {
-  const pid_file_status st = inspect_pid_file(pid_file);
+}  // namespace
+
+pid_file_status inspect_pid_file(const std::filesystem::path& pid_file,
+                                 const process_match& /*match: POSIX only*/) noexcept {
+  try {
+    FILETIME written{};
+    return examine(pid_file, written);
+  } catch (...) {
+    pid_file_status st;
+    st.state = pid_file_state::unreadable;
+    st.error = "out of memory";
+    return st;
+  }
+}
+
+void send(const std::filesystem::path& pid_file, int signal, const process_match& /*match*/) {
+  FILETIME written{};
+  const pid_file_status st = examine(pid_file, written);
   const std::string where = "'" + detail::narrow(pid_file.native()) + "'";
   if (st.state == pid_file_state::absent) {
     throw std::system_error(ENOENT, std::generic_category(), "not running: no pid file " + where);
   }
   if (st.state == pid_file_state::stale) {
     throw std::system_error(ESRCH, std::generic_category(),
-                            "not running: the pid file " + where + " is stale (not signalled)");
+                            "not running: the pid file " + where + " is stale (pid " +
+                                std::to_string(st.pid) + " is not its daemon; not signalled)");
   }
   if (st.state == pid_file_state::unreadable) {
     throw std::system_error(EIO, std::generic_category(), st.error);
+  }
+  if (!st.verified) throw std::system_error(ESRCH, std::generic_category(), st.error + "; not signalled");
+  // Pinned by its handle for as long as we act on it.
+  HANDLE daemon = open_daemon(st, written, PROCESS_TERMINATE);
+  if (daemon == nullptr) {
+    throw std::system_error(ESRCH, std::generic_category(),
+                            "pid " + std::to_string(st.pid) + " from " + where +
+                                " exited while it was being verified; not signalled");
   }
   HANDLE ev = ::OpenEventW(EVENT_MODIFY_STATE, FALSE,
                            event_name(static_cast<unsigned long>(st.pid), signal).c_str());
   if (ev != nullptr) {
     ::SetEvent(ev);
     ::CloseHandle(ev);
+    ::CloseHandle(daemon);
     return;
   }
   // No signal_handler listens for it: like the default action, end the process.
-  if (signal == kTerm || signal == kInt || signal == 9) {
-    HANDLE p = ::OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(st.pid));
-    if (p != nullptr && ::TerminateProcess(p, 128 + static_cast<UINT>(signal))) {
-      ::CloseHandle(p);
-      return;
-    }
-    if (p != nullptr) ::CloseHandle(p);
+  if ((signal == kTerm || signal == kInt || signal == 9) &&
+      ::TerminateProcess(daemon, 128 + static_cast<UINT>(signal))) {
+    ::CloseHandle(daemon);
+    return;
   }
+  ::CloseHandle(daemon);
   throw std::system_error(EINVAL, std::generic_category(),
                           "pid " + std::to_string(st.pid) + " (from " + where +
                               ") has no daemoniker::signal_handler listening for signal " +

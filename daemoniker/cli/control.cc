@@ -1,0 +1,217 @@
+// status, stop, signal and reload: acting on a daemon through its pid file, under the rules of
+// daemoniker/detail/identity.hpp — only a verified daemon is signalled, pinned by a pidfd; a
+// session only when daemonization made it; never pid <= 1 or the caller's own pid, group or
+// session.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <system_error>
+
+#include <daemoniker/detail/identity.hpp>
+#include <daemoniker/pid_file.hpp>
+
+#include "daemoniker/cli/commands.hpp"
+
+namespace daemoniker::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+using detail::examined;
+
+std::string pids_text(const std::vector<long long>& pids) {
+  std::string out;
+  for (const long long p : pids) out += (out.empty() ? "" : ", ") + std::to_string(p);
+  return out;
+}
+
+// "pid N has exited, but processes A, B of its session S still hold the lock of 'P'"
+std::string orphaned_text(const pid_file_status& st, const std::string& pidfile) {
+  return (st.pid > 0 ? "pid " + std::to_string(st.pid) + " has exited, but " : std::string()) +
+         "processes " + pids_text(st.lock_holders) + " of its session " +
+         std::to_string(st.session) + " still hold the lock of '" + pidfile + "'";
+}
+
+// What is left of the daemon: its lock holders, or (unlocked file, matched) its process.
+struct stop_target {
+  const stop_args& a;
+  detail::pinned daemon;  // the verified daemon while it lives (invalid once it is gone)
+  bool by_lock = true;    // identified by the pid file's lock, not by a match
+
+  bool gone() const {
+    if (!by_lock) return !daemon.alive();
+    return detail::examine(a.pidfile, {}).status.state != pid_file_state::running;
+  }
+
+  // One signal to the daemon's session (made by daemonization), or to the daemon alone.
+  void send(int sig) {
+    const examined now = detail::examine(a.pidfile, a.match);
+    if (by_lock && now.status.session != 0) {
+      detail::signal_session(static_cast<pid_t>(now.status.session), sig);
+      return;
+    }
+    if (now.status.verified) {
+      daemon = detail::pin_daemon(now, a.match);
+      daemon.signal(sig);
+    }
+  }
+
+  // Waits until gone or `until`; the daemon's pidfd wakes us as soon as it exits.
+  bool wait(clock_type::time_point until) const {
+    while (!gone()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock_type::now());
+      if (left.count() <= 0) return false;
+      const int slice = static_cast<int>(std::min<long long>(left.count(), 10));
+      if (daemon.alive()) {
+        daemon.wait_exit(slice);
+        if (!daemon.alive() && !gone()) daemon.wait_exit(1);  // its children may still hold it
+      } else {
+        ::poll(nullptr, 0, slice);
+      }
+    }
+    return true;
+  }
+};
+
+int stopped(const stop_args& a, const stop_target& t, long long pid) {
+  t.daemon.wait_exit(2000);  // the lock is released while the process still exits
+  remove_if_stale(a.pidfile);
+  std::printf("daemoniker: stopped (pid %lld)\n", pid);
+  return 0;
+}
+
+// Why nothing will be signalled, or "" when the file names something we may stop.
+int refuse(const examined& e, const std::string& pidfile) {
+  const pid_file_status& st = e.status;
+  if (st.state == pid_file_state::unverified) {
+    std::fprintf(stderr, "daemoniker: %s; nothing was signalled and the pid file is kept\n",
+                 st.error.c_str());
+    return 1;
+  }
+  std::string why = st.error;
+  if (!st.lock_holders.empty()) {
+    why += "; its lock is held by " + pids_text(st.lock_holders) +
+           ", in a session that daemonization did not make (a supervisor's or a shell's)";
+  }
+  std::fprintf(stderr, "daemoniker: %s; not signalled ('%s' kept)\n", why.c_str(), pidfile.c_str());
+  return 1;
+}
+
+}  // namespace
+
+void remove_if_stale(const std::string& pidfile) {
+  // Locked while it is unlinked, as locked_pid_file does: a starter that opened the same inode
+  // sees it vanish and retries. Kept when it names a live process (it may be someone's).
+  const examined before = detail::examine(pidfile, {});
+  if (before.status.state != pid_file_state::stale) return;
+  const int fd = ::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return;
+  struct stat by_fd {}, by_name {};
+  if (::fstat(fd, &by_fd) == 0 && by_fd.st_ino == before.key.inode && S_ISREG(by_fd.st_mode) &&
+      ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::lstat(pidfile.c_str(), &by_name) == 0 &&
+      by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
+    ::unlink(pidfile.c_str());
+  }
+  ::close(fd);
+}
+
+int do_status(const control_args& a) {
+  const examined e = detail::examine(a.pidfile, a.match);
+  const pid_file_status& st = e.status;
+  switch (st.state) {
+    case pid_file_state::running:
+      if (st.verified) {
+        std::printf("running (pid %lld, up %lld s)\n", st.pid, static_cast<long long>(st.uptime.count()));
+        return 0;
+      }
+      if (st.session != 0) {
+        std::printf("running: %s\n", orphaned_text(st, a.pidfile).c_str());
+        return 0;
+      }
+      std::printf("unknown: %s%s\n", st.error.c_str(),
+                  st.lock_holders.empty() ? "" : ("; held by " + pids_text(st.lock_holders)).c_str());
+      return 4;
+    case pid_file_state::stale:
+      std::printf("dead, but pid file exists (%s, pid %lld)\n", a.pidfile.c_str(), st.pid);
+      return 1;
+    case pid_file_state::absent:
+      std::printf("not running\n");
+      return 3;
+    case pid_file_state::unverified:
+      if (!a.match.empty()) {  // start-stop-daemon --status: no matching process
+        std::printf("dead, but pid file exists (%s)\n", st.error.c_str());
+        return 1;
+      }
+      std::printf("unknown: %s\n", st.error.c_str());
+      return 4;
+    case pid_file_state::unreadable:
+      std::printf("unknown: %s\n", st.error.c_str());
+      return 4;
+  }
+  return 4;
+}
+
+int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
+  const examined e = detail::examine(a.pidfile, a.match);
+  const pid_file_status& st = e.status;
+  switch (st.state) {
+    case pid_file_state::absent:
+      std::printf("daemoniker: not running (no pid file %s)\n", a.pidfile.c_str());
+      return 0;
+    case pid_file_state::unreadable:
+      std::fprintf(stderr, "daemoniker: %s\n", st.error.c_str());
+      return 1;
+    case pid_file_state::stale:
+      // Its daemon is gone; the pid in it may be someone else's now: never signal it.
+      remove_if_stale(a.pidfile);
+      std::printf("daemoniker: not running (stale pid file, pid %lld not signalled; removed)\n", st.pid);
+      return 0;
+    case pid_file_state::unverified:
+    case pid_file_state::running:
+      break;
+  }
+  if (!st.verified && st.session == 0) return refuse(e, a.pidfile);
+
+  stop_target t{a, detail::pin_daemon(e, a.match), !st.lock_holders.empty() || st.session != 0};
+  if (st.verified && !t.daemon.valid()) return refuse(e, a.pidfile);
+  // start-stop-daemon: at the end of the schedule, go back to what follows "forever" (a
+  // trailing "forever" repeats the whole schedule).
+  std::size_t repeat_at = schedule.size();
+  for (std::size_t i = 0; i < schedule.size(); ++i) {
+    if (schedule[i].kind == schedule_step::forever) repeat_at = i + 1 < schedule.size() ? i + 1 : 0;
+  }
+  for (std::size_t i = 0; i < schedule.size(); ++i) {
+    const auto& step = schedule[i];
+    if (t.gone()) return stopped(a, t, st.pid);  // checked right before each signal
+    if (step.kind == schedule_step::send) t.send(step.signal);
+    if (step.kind == schedule_step::wait && t.wait(clock_type::now() + step.timeout)) {
+      return stopped(a, t, st.pid);
+    }
+    if (i + 1 == schedule.size() && repeat_at < schedule.size()) i = repeat_at - 1;
+  }
+  if (t.gone()) return stopped(a, t, st.pid);
+  std::fprintf(stderr, "daemoniker: pid %lld is still running after the schedule %s\n", st.pid,
+               schedule_text(schedule).c_str());
+  return 1;
+}
+
+int do_signal(const control_args& a, int sig) {
+  try {
+    daemoniker::send(a.pidfile, sig, a.match);
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "daemoniker: %s\n", e.what());
+    return 1;
+  }
+  std::printf("daemoniker: sent %s to pid %lld\n", signal_name(sig).c_str(),
+              detail::examine(a.pidfile, a.match).status.pid);
+  return 0;
+}
+
+}  // namespace daemoniker::cli

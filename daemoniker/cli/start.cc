@@ -1,0 +1,508 @@
+// start: run PROGRAM as a daemon with the library, then exec it (same pid, same lock).
+//
+// Two ways, decided before anything is created:
+//   - detached (the usual case): daemonize — double fork, new session — and wait in the
+//     invoking process until PROGRAM runs (and is ready, with --ready-fd or --notify); any
+//     failure ends the whole new session and removes the pid file;
+//   - supervised (runsv, s6-supervise, supervise, systemd's NOTIFY_SOCKET or socket activation
+//     for this pid): no fork. The pid file is written and locked, then PROGRAM is exec'd in place
+//     and sees exactly what the supervisor gave: signal mask, dispositions, its notification fd,
+//     NOTIFY_SOCKET, and LISTEN_FDS/LISTEN_FDNAMES with LISTEN_PID = its pid. Readiness is the
+//     program's own business there: the command never reports it on its behalf.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <daemoniker/daemoniker.hpp>
+#include <daemoniker/detail/identity.hpp>
+
+#include "daemoniker/cli/commands.hpp"
+
+namespace daemoniker::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+using start_context = basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep,
+                                       await_ready<fork_handoff>, drop_privileges>;
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "was killed by " + signal_name(WTERMSIG(status));
+  return "ended";
+}
+
+// What the program appended to its --stderr file since `from`, for a failure message.
+std::string stderr_since(const std::string& path, std::uintmax_t from) {
+  if (path.empty()) return "";
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// Finds PROGRAM as execvp() would — inside the chroot when there is one, where it will run.
+// The path found (outside the chroot), or the problem in `problem` to report at once.
+std::string find_program(const std::string& program, const std::string& chroot, std::string& problem) {
+  const fs::path root = chroot.empty() ? fs::path("/") : fs::path(chroot);
+  auto check = [&](const fs::path& p) -> std::optional<std::string> {
+    const fs::path real = p.is_absolute() ? root / p.relative_path() : p;
+    struct stat st {};
+    if (::stat(real.c_str(), &st) == -1) return std::string(std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) return std::string("it is a directory");
+    if (::access(real.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
+    return std::nullopt;
+  };
+  if (program.find('/') != std::string::npos) {
+    if (!chroot.empty() && program.front() != '/') return "";  // relative to --chdir, inside
+    if (const auto why = check(program)) problem = *why;
+    return (root / fs::path(program).relative_path()).string();
+  }
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
+    const std::string dir = dirs.substr(at, colon - at);
+    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
+    if (!check(candidate)) return (candidate.is_absolute() ? root / candidate.relative_path() : candidate).string();
+    at = colon + 1;
+  }
+  problem = chroot.empty() ? "not found in PATH" : "not found in PATH inside " + chroot;
+  return "";
+}
+
+// A pid file that a tool without locks wrote (start-stop-daemon) whose live pid runs PROGRAM
+// itself: that is PROGRAM running already, and starting over it would run a second copy.
+bool running_unlocked(const start_args& a, const std::string& program) {
+  if (program.empty()) return false;
+  const auto e = detail::examine(a.pidfile, process_match{.exec = program});
+  if (e.status.state != pid_file_state::running || !e.status.verified || !e.status.lock_holders.empty()) {
+    return false;
+  }
+  std::fprintf(stderr,
+               "daemoniker: already running (pid %lld): '%s' is not locked, but pid %lld runs "
+               "%s — a tool that does not lock pid files started it. Stop it first "
+               "(daemoniker stop --pidfile %s --exec %s), or use another pid file\n",
+               e.status.pid, a.pidfile.c_str(), e.status.pid, program.c_str(), a.pidfile.c_str(),
+               program.c_str());
+  return true;
+}
+
+// Moves a descriptor the command made above `floor`, so that it can never be the --ready-fd
+// number the program is promised.
+int above(int fd, int floor) {
+  if (fd == -1 || fd >= floor) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, floor);
+  ::close(fd);
+  return moved;
+}
+
+options make_options(const start_args& a, unsigned umask, std::chrono::milliseconds timeout) {
+  options opts;
+  if (!a.chdir.empty()) opts.chdir = a.chdir;
+  if (!a.stdin_path.empty()) opts.stdin_goto = a.stdin_path;
+  if (!a.stdout_path.empty()) opts.stdout_goto = a.stdout_path;
+  if (!a.stderr_path.empty()) opts.stderr_goto = a.stderr_path;
+  opts.umask = umask;
+  opts.shielded_fds = a.keep_fds;
+  opts.success_timeout = timeout;
+  return opts;
+}
+
+start_context make_context(const start_args& a, detach_mode detach) {
+  await_ready<fork_handoff> handoff;
+  handoff.detach = detach;
+  return start_context{{}, {}, {}, handoff,
+                       drop_privileges{.user = a.user, .group = a.group, .chroot = a.chroot}};
+}
+
+// In the daemon: keep the pid file's lock (`held`) across exec, and run PROGRAM. Returns the
+// error, only on failure.
+int exec_program(const start_args& a, int held) {
+  if (held != -1) ::fcntl(held, F_SETFD, 0);
+  std::vector<char*> argv;
+  for (const auto& s : a.command) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  return errno;
+}
+
+// The activation variables, as systemd-socket-activate or systemd gave them to this pid.
+struct activation {
+  std::optional<std::string> fds, names;
+  static activation take() {
+    activation v;
+    const char* pid = std::getenv("LISTEN_PID");
+    if (pid == nullptr || std::strtoll(pid, nullptr, 10) != ::getpid()) return v;
+    if (const char* f = std::getenv("LISTEN_FDS")) v.fds = f;
+    if (const char* n = std::getenv("LISTEN_FDNAMES")) v.names = n;
+    return v;
+  }
+  void give_back() const {  // same pid after exec: the program is who they were meant for
+    if (!fds) return;
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_FDS", fds->c_str(), 1);
+    if (names) ::setenv("LISTEN_FDNAMES", names->c_str(), 1);
+  }
+};
+
+int start_supervised(const start_args& a, const options& opts) {
+  if (a.ready_fd != -1 && ::fcntl(a.ready_fd, F_GETFD) == -1) {
+    std::fprintf(stderr,
+                 "daemoniker: --ready-fd %d: under a supervisor the program writes its readiness "
+                 "to the supervisor's notification fd itself, but fd %d is not open: set the "
+                 "supervisor's notification fd to %d (s6: notification-fd), or leave --ready-fd out\n",
+                 a.ready_fd, a.ready_fd, a.ready_fd);
+    return 1;
+  }
+  const activation passed = activation::take();
+  start_context ctx = make_context(a, detach_mode::never);
+  auto [is_parent] = ctx(a.pidfile, opts);
+  (void)is_parent;  // never forks: this is the supervisor's child, and becomes PROGRAM
+  passed.give_back();
+  const int error = exec_program(a, held_pid_file_descriptor());
+  std::fprintf(stderr, "daemoniker: cannot run '%s': %s\n", a.command.front().c_str(), std::strerror(error));
+  release_pid_file();
+  std::fflush(nullptr);
+  std::_Exit(1);
+}
+
+// The invoking process of a detached start, from the daemon's confirmation on.
+class start_watch {
+ public:
+  start_watch(const start_args& a, long long pid) : a_(a), pid_(static_cast<pid_t>(pid)) {
+    sid_ = detail::session_of(pid_);  // our child (we are its subreaper): safe until reaped
+  }
+
+  // Ends the whole new session — the program and whatever it started — removes the pid file,
+  // says why, and exits.
+  [[noreturn]] void fail(const std::string& what, int code = 1) {
+    if (sid_ > 1 && sid_ != ::getsid(0)) detail::signal_session(sid_, SIGKILL);
+    ::kill(pid_, SIGKILL);  // our unreaped child: its pid cannot be anyone else's
+    ::waitpid(pid_, nullptr, 0);
+    settle_lock();
+    std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+
+  // The program exited by itself before it was ready: report how, with its stderr.
+  [[noreturn]] void died(int status, const std::string& status_text, const std::string& errno_text,
+                         std::uintmax_t stderr_size) {
+    std::string what = "'" + a_.command.front() + "' (pid " + std::to_string(pid_) + ") " +
+                       describe_status(status) + " before it was ready";
+    if (!status_text.empty()) what += ": " + status_text;
+    if (!errno_text.empty()) {
+      what += " (" + std::generic_category().message(static_cast<int>(std::strtol(errno_text.c_str(), nullptr, 10))) + ")";
+    }
+    const std::string said = stderr_since(a_.stderr_path, stderr_size);
+    what += said.empty() ? (a_.stderr_path.empty() ? " (pass --stderr FILE to see what it printed)" : "")
+                         : "; its stderr:\n" + said;
+    if (sid_ > 1 && sid_ != ::getsid(0)) detail::signal_session(sid_, SIGKILL);  // what it left
+    settle_lock();
+    std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+
+  // True when a notify datagram's sender is the program or a process of its session.
+  [[nodiscard]] bool ours(pid_t sender) const {
+    return sender == pid_ || (sender > 0 && sid_ > 1 && detail::session_of(sender) == sid_);
+  }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+ private:
+  // Waits (2 s at most) until nothing holds the pid file's lock, reaping what was re-parented
+  // to us, then removes the file if it is still this daemon's.
+  void settle_lock() {
+    const auto until = clock_type::now() + std::chrono::seconds(2);
+    while (inspect_pid_file(a_.pidfile).state == pid_file_state::running && clock_type::now() < until) {
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+      ::poll(nullptr, 0, 5);
+    }
+    remove_if_stale(a_.pidfile);
+  }
+
+  const start_args& a_;
+  pid_t pid_;
+  pid_t sid_ = 0;
+};
+
+// --notify: a NOTIFY_SOCKET of our own, on which the program says READY=1 (sd_notify). Only
+// datagrams from the program's session count (SO_PASSCRED).
+struct notify_socket {
+  int fd = -1;
+  std::string dir, path;
+
+  bool open(int floor) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp != nullptr && *tmp == '/' ? tmp : "/tmp") + "/daemoniker-notify.XXXXXX";
+    // A socket path has at most 107 bytes (sun_path): a deep TMPDIR cannot hold it.
+    if (tmpl.size() + std::strlen("/notify") >= sizeof(sockaddr_un::sun_path)) {
+      tmpl = "/tmp/daemoniker-notify.XXXXXX";
+    }
+    if (::mkdtemp(tmpl.data()) == nullptr) return false;
+    dir = tmpl;
+    ::chmod(dir.c_str(), 0755);  // a program running as --user must reach it
+    path = dir + "/notify";
+    fd = above(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    const int on = 1;
+    if (fd == -1 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1) {
+      return false;
+    }
+    ::chmod(path.c_str(), 0666);
+    return true;
+  }
+
+  // One datagram and its sender's pid (0 when the kernel did not say).
+  std::string receive(pid_t& sender) const {
+    char buf[4096];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t got = ::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    sender = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); got >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+        ucred cred{};
+        std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+        sender = cred.pid;
+      }
+    }
+    return got > 0 ? std::string(buf, static_cast<std::size_t>(got)) : std::string();
+  }
+
+  void remove() {
+    if (fd != -1) ::close(fd);
+    if (!path.empty()) ::unlink(path.c_str());
+    if (!dir.empty()) ::rmdir(dir.c_str());
+    fd = -1;
+    path.clear();
+    dir.clear();
+  }
+};
+
+// What the program said on the notify socket so far.
+struct notify_state {
+  bool ready = false;
+  std::string status, errno_text;
+  clock_type::time_point deadline;
+
+  void take(const std::string& datagram) {
+    for (std::size_t at = 0; at < datagram.size();) {
+      const std::size_t end = std::min(datagram.find('\n', at), datagram.size());
+      const std::string field = datagram.substr(at, end - at);
+      if (field == "READY=1") ready = true;
+      if (field.rfind("STATUS=", 0) == 0) status = field.substr(7);
+      if (field.rfind("ERRNO=", 0) == 0) errno_text = field.substr(6);
+      if (field.rfind("EXTEND_TIMEOUT_USEC=", 0) == 0) {
+        const auto wanted = clock_type::now() + std::chrono::microseconds(std::strtoll(field.c_str() + 20, nullptr, 10));
+        if (wanted > deadline) deadline = wanted;
+      }
+      at = end + 1;
+    }
+  }
+};
+
+struct start_fds {
+  int exec_pipe[2] = {-1, -1};   // the exec result: EOF means PROGRAM runs
+  int ready_pipe[2] = {-1, -1};  // --ready-fd: the program's end becomes fd N
+  int interrupts = -1;           // signalfd for INT, TERM, HUP while we wait
+  notify_socket notify;
+};
+
+// Waits for the program's readiness line on --ready-fd or READY=1 on --notify, before the
+// deadline; fails (ending the session) otherwise.
+void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_type::time_point deadline,
+                     std::uintmax_t stderr_size, const std::function<void(const pollfd&)>& check_interrupt) {
+  const detail::pinned program(w.pid());
+  const std::string how = a.ready_fd != -1 ? "on fd " + std::to_string(a.ready_fd) : "READY=1";
+  notify_state said;
+  said.deadline = deadline;
+  std::string line;
+  bool pipe_open = a.ready_fd != -1;
+  while (!said.ready) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(said.deadline - clock_type::now());
+    if (left.count() <= 0) {
+      f.notify.remove();
+      w.fail("'" + a.command.front() + "' (pid " + std::to_string(w.pid()) +
+             ") did not signal readiness " + how + " within " + a.timeout +
+             "; it was killed. Raise --timeout if it is legitimately slow");
+    }
+    struct pollfd p[4] = {{pipe_open ? f.ready_pipe[0] : -1, POLLIN, 0},
+                          {f.interrupts, POLLIN, 0},
+                          {f.notify.fd, POLLIN, 0},
+                          {program.fd(), POLLIN, 0}};
+    const int r = ::poll(p, 4, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (r == -1 && errno != EINTR) break;
+    if (r > 0) check_interrupt(p[1]);
+    if (r > 0 && pipe_open && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
+      char buf[256];
+      const ssize_t got = ::read(f.ready_pipe[0], buf, sizeof buf);
+      if (got > 0) line.append(buf, static_cast<std::size_t>(got));
+      if (line.find('\n') != std::string::npos) said.ready = true;
+      if (got == 0) pipe_open = false;  // closed without a line: wait for its end
+    }
+    if (r > 0 && f.notify.fd != -1 && (p[2].revents & POLLIN) != 0) {
+      pid_t sender = 0;
+      const std::string datagram = f.notify.receive(sender);
+      if (w.ours(sender)) said.take(datagram);  // anyone else's READY=1 is not the program's
+    }
+    int status = 0;
+    if (!said.ready && ::waitpid(w.pid(), &status, WNOHANG) == w.pid()) {
+      f.notify.remove();
+      w.died(status, said.status, said.errno_text, stderr_size);
+    }
+  }
+}
+
+int start_detached(const start_args& a, const options& base, std::chrono::milliseconds timeout) {
+  const auto started = clock_type::now();
+  std::uintmax_t stderr_size = 0;
+  if (!a.stderr_path.empty()) {
+    std::error_code ec;
+    stderr_size = fs::file_size(a.stderr_path, ec);
+    if (ec) stderr_size = 0;
+  }
+  // Every descriptor the command makes lies above --ready-fd: that number is the program's.
+  const int lowest = std::max(3, a.ready_fd + 1);
+  start_fds f;
+  if (::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(f.ready_pipe, O_CLOEXEC) == -1)) {
+    std::perror("daemoniker: pipe");
+    return 1;
+  }
+  for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1]}) *fd = above(*fd, lowest);
+  options opts = base;
+  opts.shielded_fds.push_back(f.exec_pipe[1]);
+  if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
+  // Ctrl-C or a TERM while we wait must not leave a half-started daemon: the signals are
+  // held (the daemon's mask is reset by the library) and read from a signalfd below.
+  sigset_t interrupts;
+  sigemptyset(&interrupts);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&interrupts, sig);
+  ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
+  f.interrupts = above(::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
+  if (a.notify && !f.notify.open(lowest)) {
+    std::perror("daemoniker: cannot create the notify socket");
+    f.notify.remove();
+    return 1;
+  }
+  // The daemon becomes our child once the intermediate process exits, so that we learn how it
+  // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  start_context ctx = make_context(a, detach_mode::always);
+  auto [is_parent] = ctx(a.pidfile, opts);
+  if (!is_parent) {
+    notify_ready();  // to the invoking process: the pid file is ours; now PROGRAM
+    if (f.notify.fd != -1) ::setenv("NOTIFY_SOCKET", f.notify.path.c_str(), 1);
+    int held = held_pid_file_descriptor();
+    if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
+      const int moved = ::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
+      ::close(held);
+      held = moved;
+    }
+    int error = 0;
+    if (a.ready_fd != -1 && ::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
+    if (error == 0) error = exec_program(a, held);
+    (void)::write(f.exec_pipe[1], &error, sizeof error);
+    std::_Exit(127);
+  }
+  // The invoking process: the daemon confirmed (pid file written and locked). Its pid is the
+  // one the handoff knows — never re-read from the file, which a concurrent starter may own.
+  start_watch watch(a, ctx.daemon_pid());
+  ::close(f.exec_pipe[1]);
+  if (f.ready_pipe[1] != -1) ::close(f.ready_pipe[1]);
+  auto check_interrupt = [&](const pollfd& p) {
+    if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
+    signalfd_siginfo info{};
+    (void)::read(f.interrupts, &info, sizeof info);
+    f.notify.remove();
+    watch.fail("interrupted by " + signal_name(static_cast<int>(info.ssi_signo)) + " while '" +
+                   a.command.front() + "' was starting; it was stopped",
+               128 + static_cast<int>(info.ssi_signo));
+  };
+  // exec() result: EOF on the close-on-exec pipe means the program runs.
+  int exec_error = 0;
+  ssize_t n = 0;
+  for (;;) {
+    struct pollfd p[2] = {{f.exec_pipe[0], POLLIN, 0}, {f.interrupts, POLLIN, 0}};
+    if (::poll(p, 2, -1) == -1 && errno == EINTR) continue;
+    check_interrupt(p[1]);
+    n = ::read(f.exec_pipe[0], &exec_error, sizeof exec_error);
+    if (n == -1 && errno == EINTR) continue;
+    break;
+  }
+  if (n == static_cast<ssize_t>(sizeof exec_error)) {
+    f.notify.remove();
+    watch.fail("cannot run '" + a.command.front() + "': " + std::strerror(exec_error));
+  }
+  if (a.ready_fd != -1 || f.notify.fd != -1) {
+    await_readiness(a, f, watch, started + timeout, stderr_size, check_interrupt);
+  }
+  f.notify.remove();
+  std::printf("daemoniker: started '%s' (pid %d)\n", a.command.front().c_str(), watch.pid());
+  return 0;  // leaving ctx's scope ends this process with status 0
+}
+
+}  // namespace
+
+int do_start(const start_args& a) {
+  std::string error;
+  const auto timeout = parse_duration(a.timeout, error);
+  if (!timeout) usage_error("--timeout " + error);
+  const auto umask = parse_umask(a.umask, error);
+  if (!umask) usage_error("--umask " + error);
+  if (a.ready_fd != -1 && a.ready_fd < 3) {
+    usage_error("--ready-fd " + std::to_string(a.ready_fd) +
+                ": fds 0, 1 and 2 are the program's stdio; give 3 or more");
+  }
+  for (const int fd : a.keep_fds) {
+    if (fd == a.ready_fd) {
+      usage_error("--ready-fd " + std::to_string(fd) + " is also given to --keep-fd: pick another");
+    }
+  }
+  if (!a.group.empty() && a.user.empty()) usage_error("--group needs --user");
+  std::string problem;
+  const std::string program = find_program(a.command.front(), a.chroot, problem);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "daemoniker: cannot run '%s': %s\n", a.command.front().c_str(), problem.c_str());
+    return 1;
+  }
+  if (running_unlocked(a, program)) return 1;
+  const options opts = make_options(a, *umask, *timeout);
+  if (detect_supervisor() != supervisor::none) return start_supervised(a, opts);
+  return start_detached(a, opts, *timeout);
+}
+
+}  // namespace daemoniker::cli

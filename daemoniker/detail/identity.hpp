@@ -1,0 +1,96 @@
+// daemoniker/detail/identity.hpp — process identity: which process a pid file really belongs
+// to, and signalling only that one. Not API: shared by inspect_pid_file(), send() and the
+// daemoniker command (POSIX, Linux /proc and pidfds).
+//
+// The rules (docs/cli.md#who-gets-signalled):
+//   - the daemon is a process that holds the pid file's lock: its open file description of the
+//     pid file carries the flock (/proc/PID/fdinfo/N shows it). The pid *in* the file is only a
+//     hint, verified against that;
+//   - a process is pinned with a pidfd before it is verified and signalled through that pidfd
+//     after, so a pid reused in between cannot be hit;
+//   - pid <= 1 and the caller's own pid, process group and session are never signalled;
+//   - a session is signalled as a whole only when daemonization made it: its leader (the
+//     intermediate process of the double fork) is gone and it is not the caller's — never a
+//     supervisor's or a shell's session.
+#pragma once
+
+#if !defined(_WIN32)
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "daemoniker/pid_file.hpp"
+
+namespace daemoniker::detail {
+
+/// A file, as the kernel names it in /proc/PID/fdinfo lock lines ("fe:00:1234").
+struct file_key {
+  unsigned major = 0, minor = 0;
+  unsigned long long inode = 0;
+};
+
+/// True when process `pid` holds the flock of the file `key` through one of its descriptors.
+bool holds_lock(pid_t pid, const file_key& key) noexcept;
+
+/// Every visible process that holds the flock of `key` (a /proc scan), sorted.
+std::vector<pid_t> lock_holders(const file_key& key);
+
+/// The session of `pid`, or 0 when it cannot be told.
+pid_t session_of(pid_t pid) noexcept;
+
+/// True when `sid` is a session made by daemonization: > 1, not the caller's, and its leader
+/// is gone (the number is still taken while any member lives, so it cannot have been reused).
+bool made_by_daemonization(pid_t sid) noexcept;
+
+/// Why `pid` may never be signalled by this process, or nullptr when it may: pid <= 1, the
+/// caller itself, its process group or its session.
+const char* forbidden_target(long long pid) noexcept;
+
+/// A process pinned by a pidfd: signals reach it or nothing, never a reuse of its number.
+class pinned {
+ public:
+  pinned() = default;
+  explicit pinned(pid_t pid) noexcept;
+  pinned(pinned&& other) noexcept;
+  pinned& operator=(pinned&& other) noexcept;
+  pinned(const pinned&) = delete;
+  pinned& operator=(const pinned&) = delete;
+  ~pinned();
+
+  [[nodiscard]] bool valid() const noexcept { return fd_ != -1; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// False once the process has exited (its pidfd is readable).
+  [[nodiscard]] bool alive() const noexcept;
+  /// pidfd_send_signal; -1 with errno (ESRCH once it exited).
+  int signal(int sig) const noexcept;
+  /// Waits up to `ms` milliseconds for it to exit; true when it has.
+  bool wait_exit(int ms) const noexcept;
+
+ private:
+  pid_t pid_ = 0;
+  int fd_ = -1;
+};
+
+/// Sends `sig` to every member of session `sid` (each pinned, its session re-checked after
+/// pinning), except the caller. Returns how many were signalled.
+int signal_session(pid_t sid, int sig);
+
+/// What inspect_pid_file() found, and the file it found it in.
+struct examined {
+  pid_file_status status;
+  file_key key;
+};
+examined examine(const std::filesystem::path& pid_file, const process_match& match) noexcept;
+
+/// Pins `e.status.pid` with a pidfd and checks again, after pinning, that it is the daemon
+/// (holds the lock, or matches `match` for an unlocked file). Invalid when it is not verified.
+pinned pin_daemon(const examined& e, const process_match& match) noexcept;
+
+/// "" when `pid` matches every criterion of `m`; otherwise what did not match.
+std::string mismatch(pid_t pid, const process_match& m);
+
+}  // namespace daemoniker::detail
+#endif

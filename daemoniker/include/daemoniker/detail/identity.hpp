@@ -1,0 +1,1 @@
+../../../detail/identity.hpp

@@ -1,0 +1,373 @@
+// Process identity from /proc and pidfds (see identity.hpp for the rules).
+#if !defined(_WIN32)  // POSIX (Linux); Windows has no pid-file lock to verify against
+#include "daemoniker/detail/identity.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "text.hpp"
+
+namespace daemoniker::detail {
+namespace {
+
+// A whole small /proc file (fdinfo, stat, comm); empty when it cannot be read.
+std::string read_small(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd == -1) return {};
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == -1 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// The numeric entries of a /proc directory.
+template <class F>
+void for_each_number(const std::string& dir, F&& f) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    const long n = std::strtol(e->d_name, &end, 10);
+    if (end != e->d_name && *end == '\0' && n >= 0) f(static_cast<int>(n));
+  }
+  ::closedir(d);
+}
+
+// The fields of /proc/PID/stat after the command (which may hold spaces and parentheses):
+// [0] state, [1] ppid, [2] pgrp, [3] session, ...
+bool stat_fields(pid_t pid, long long& pgrp, long long& session) {
+  const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return false;
+  char state = 0;
+  long long ppid = 0;
+  return std::sscanf(line.c_str() + close + 1, " %c %lld %lld %lld", &state, &ppid, &pgrp,
+                     &session) == 4;
+}
+
+int pidfd_open(pid_t pid) noexcept {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+}  // namespace
+
+bool holds_lock(pid_t pid, const file_key& key) noexcept {
+  try {
+    // A lock line names the file as MAJOR:MINOR:INODE and is shown only on the descriptors
+    // that share the locking open file description — a process that merely opened the file
+    // (to read it, as we do) has no such line.
+    char needle[64];
+    std::snprintf(needle, sizeof needle, " %02x:%02x:%llu ", key.major, key.minor, key.inode);
+    const std::string base = "/proc/" + std::to_string(pid) + "/fdinfo/";
+    bool found = false;
+    for_each_number(base, [&](int fd) {
+      if (found) return;
+      const std::string info = read_small(base + std::to_string(fd));
+      for (std::size_t at = info.find("lock:"); at != std::string::npos;
+           at = info.find("lock:", at + 5)) {
+        const std::size_t end = info.find('\n', at);
+        const std::string line = info.substr(at, end - at) + " ";
+        if (line.find("FLOCK") != std::string::npos && line.find(needle) != std::string::npos) {
+          found = true;
+        }
+      }
+    });
+    return found;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::vector<pid_t> lock_holders(const file_key& key) {
+  std::vector<pid_t> holders;
+  for_each_number("/proc", [&](int pid) {
+    if (pid > 0 && holds_lock(pid, key)) holders.push_back(pid);
+  });
+  std::sort(holders.begin(), holders.end());
+  return holders;
+}
+
+pid_t session_of(pid_t pid) noexcept {
+  const pid_t sid = ::getsid(pid);
+  return sid > 0 ? sid : 0;
+}
+
+bool made_by_daemonization(pid_t sid) noexcept {
+  if (sid <= 1 || sid == ::getsid(0)) return false;
+  // The leader's pid number stays taken while its session has members, so "no process has
+  // it" means the leader exited — the double fork's intermediate process did.
+  return ::kill(sid, 0) == -1 && errno == ESRCH;
+}
+
+const char* forbidden_target(long long pid) noexcept {
+  if (pid <= 0) return "it is not a process id";
+  if (pid == 1) return "it is init (pid 1)";
+  if (pid > 0x3fffffff) return "it is out of the range of process ids";
+  if (pid == ::getpid()) return "it is this very process";
+  if (pid == ::getpgrp()) return "it is this process's own process group";
+  if (pid == ::getsid(0)) return "it is this process's own session";
+  return nullptr;
+}
+
+pinned::pinned(pid_t pid) noexcept : pid_(pid), fd_(pid > 0 ? pidfd_open(pid) : -1) {}
+
+pinned::pinned(pinned&& other) noexcept : pid_(other.pid_), fd_(other.fd_) { other.fd_ = -1; }
+
+pinned& pinned::operator=(pinned&& other) noexcept {
+  if (this != &other) {
+    if (fd_ != -1) ::close(fd_);
+    pid_ = other.pid_;
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+pinned::~pinned() {
+  if (fd_ != -1) ::close(fd_);
+}
+
+bool pinned::alive() const noexcept { return fd_ != -1 && !wait_exit(0); }
+
+int pinned::signal(int sig) const noexcept {
+  if (fd_ == -1) {
+    errno = ESRCH;
+    return -1;
+  }
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd_, sig, nullptr, 0));
+}
+
+bool pinned::wait_exit(int ms) const noexcept {
+  if (fd_ == -1) return true;
+  struct pollfd p {fd_, POLLIN, 0};
+  int r = 0;
+  while ((r = ::poll(&p, 1, ms)) == -1 && errno == EINTR) {
+  }
+  return r > 0;
+}
+
+int signal_session(pid_t sid, int sig) {
+  if (!made_by_daemonization(sid)) return 0;
+  int signalled = 0;
+  const pid_t self = ::getpid();
+  for_each_number("/proc", [&](int pid) {
+    long long pgrp = 0, session = 0;
+    if (pid <= 1 || pid == self || !stat_fields(pid, pgrp, session) || session != sid) return;
+    const pinned p(pid);
+    // Pinned first, checked after: the process we signal is the one we checked.
+    if (p.valid() && session_of(pid) == sid && p.signal(sig) == 0) ++signalled;
+  });
+  return signalled;
+}
+
+std::string mismatch(pid_t pid, const process_match& m) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (!m.exec.empty()) {
+    struct stat want {}, have {};
+    if (::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
+    if (::stat((proc + "/exe").c_str(), &have) == -1 || want.st_dev != have.st_dev ||
+        want.st_ino != have.st_ino) {
+      return "its executable is not " + m.exec;
+    }
+  }
+  if (!m.name.empty()) {
+    std::string comm = read_small(proc + "/comm");
+    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    // The kernel keeps 15 characters of a process name, as start-stop-daemon knows.
+    if (comm.empty() || comm != m.name.substr(0, 15)) return "its name is '" + comm + "', not '" + m.name + "'";
+  }
+  if (!m.user.empty()) {
+    char* end = nullptr;
+    long long uid = std::strtoll(m.user.c_str(), &end, 10);
+    if (end == m.user.c_str() || *end != '\0') {
+      const passwd* pw = ::getpwnam(m.user.c_str());
+      if (pw == nullptr) return "--user " + m.user + ": no such user";
+      uid = pw->pw_uid;
+    }
+    struct stat owner {};
+    if (::stat(proc.c_str(), &owner) == -1 || static_cast<long long>(owner.st_uid) != uid) {
+      return "it does not run as " + m.user;
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// Seconds since `pid` started, from /proc (0 when unknown).
+std::chrono::seconds uptime_of(long long pid) {
+  const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return {};
+  // Field 22, starttime in clock ticks since boot; the scan starts at field 3.
+  const char* at = line.c_str() + close + 1;
+  for (int field = 3; field < 22 && *at != '\0'; ++field) {
+    at = std::strchr(at + 1, ' ');
+    if (at == nullptr) return {};
+  }
+  const double started = std::strtod(at, nullptr) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const double boot = std::strtod(read_small("/proc/uptime").c_str(), nullptr);
+  return std::chrono::seconds(static_cast<long long>(boot - started));
+}
+
+// A live process: a zombie (exited, not yet reaped by a parent that may never reap it) is not.
+bool exists(long long pid) {
+  if (pid <= 0 || pid > 0x3fffffff) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno != EPERM) return false;
+  const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = line.rfind(')');
+  return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
+}
+
+// The file is locked: who is its daemon?
+void find_daemon(examined& e, const std::string& where, const process_match& match) {
+  pid_file_status& st = e.status;
+  st.state = pid_file_state::running;
+  const char* forbidden = forbidden_target(st.pid);
+  if (st.pid > 0 && forbidden == nullptr && holds_lock(static_cast<pid_t>(st.pid), e.key)) {
+    st.verified = true;
+    st.lock_holders = {st.pid};
+    if (!match.empty()) {
+      if (const std::string why = mismatch(static_cast<pid_t>(st.pid), match); !why.empty()) {
+        st.verified = false;
+        st.error = "pid " + std::to_string(st.pid) + " holds the lock of " + where +
+                   " but does not match: " + why;
+      }
+    }
+  } else {
+    for (const pid_t holder : lock_holders(e.key)) st.lock_holders.push_back(holder);
+    st.error = st.pid == 0 ? where + " is locked but holds no valid pid"
+               : forbidden != nullptr ? where + " names pid " + std::to_string(st.pid) + ", and " +
+                                            forbidden
+                                      : where + " is locked, but pid " + std::to_string(st.pid) +
+                                            " named in it does not hold its lock (it exited, and "
+                                            "the number may have been reused)";
+  }
+  // The session to end: the daemon's, or the one every remaining lock holder shares.
+  pid_t sid = st.verified ? session_of(static_cast<pid_t>(st.pid)) : 0;
+  for (const long long holder : st.lock_holders) {
+    const pid_t s = session_of(static_cast<pid_t>(holder));
+    if (sid == 0 && !st.verified) sid = s;
+    if (s != sid) sid = -1;  // holders in different sessions: none is "the" session
+  }
+  if (sid > 0 && made_by_daemonization(sid)) st.session = sid;
+  if (st.verified) st.uptime = uptime_of(st.pid);
+}
+
+// The file is not locked: stale, or a live pid that only a match can vouch for.
+void judge_unlocked(examined& e, const std::string& where, const process_match& match) {
+  pid_file_status& st = e.status;
+  if (!exists(st.pid)) {
+    st.state = pid_file_state::stale;
+    return;
+  }
+  st.state = pid_file_state::unverified;
+  if (const char* forbidden = forbidden_target(st.pid)) {
+    st.error = where + " is not locked and names pid " + std::to_string(st.pid) + ", and " + forbidden;
+    return;
+  }
+  if (match.empty()) {
+    st.error = where + " is not locked, so pid " + std::to_string(st.pid) +
+               " cannot be verified as its daemon (a tool such as start-stop-daemon wrote it, "
+               "or its daemon died and the pid was reused): pass --exec, --name or --user to "
+               "identify the process";
+    return;
+  }
+  if (const std::string why = mismatch(static_cast<pid_t>(st.pid), match); !why.empty()) {
+    st.error = where + " is not locked, and pid " + std::to_string(st.pid) + " is not its daemon: " + why;
+    return;
+  }
+  st.state = pid_file_state::running;
+  st.verified = true;
+  st.uptime = uptime_of(st.pid);
+}
+
+}  // namespace
+
+examined examine(const std::filesystem::path& pid_file, const process_match& match) noexcept {
+  examined e;
+  pid_file_status& st = e.status;
+  try {
+    const std::string where = "'" + pid_file.string() + "'";
+    const int fd = ::open(pid_file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd == -1) {
+      if (errno == ENOENT) return e;  // absent
+      st.state = pid_file_state::unreadable;
+      st.error = "cannot open pid file " + where + ": " +
+                 (errno == ELOOP ? std::string("it is a symbolic link") : std::string(std::strerror(errno)));
+      return e;
+    }
+    struct stat info {};
+    if (::fstat(fd, &info) == -1 || !S_ISREG(info.st_mode)) {
+      ::close(fd);
+      st.state = pid_file_state::unreadable;
+      st.error = where + " is not a regular file";
+      return e;
+    }
+    e.key = {major(info.st_dev), minor(info.st_dev), static_cast<unsigned long long>(info.st_ino)};
+    char buf[64];
+    const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+    // A pid file holds one number; anything longer is not one.
+    st.pid = n > 0 && n < static_cast<ssize_t>(sizeof buf) ? parse_pid(buf, static_cast<std::size_t>(n)) : 0;
+    // The lock, not the pid, tells whether the daemon runs. A shared lock is enough to test it
+    // and is dropped at once (close).
+    const bool unlocked = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+    const int lock_error = errno;
+    ::close(fd);
+    if (unlocked) {
+      judge_unlocked(e, where, match);
+    } else if (lock_error == EWOULDBLOCK) {
+      find_daemon(e, where, match);
+    } else {
+      st.state = pid_file_state::unreadable;
+      st.error = "cannot test the lock of " + where + ": " + std::strerror(lock_error);
+    }
+  } catch (...) {
+    st = pid_file_status{};
+    st.state = pid_file_state::unreadable;
+    st.error = "out of memory";
+  }
+  return e;
+}
+
+pinned pin_daemon(const examined& e, const process_match& match) noexcept {
+  const pid_file_status& st = e.status;
+  if (!st.verified || forbidden_target(st.pid) != nullptr) return {};
+  pinned p(static_cast<pid_t>(st.pid));
+  if (!p.valid()) return {};
+  try {
+    // Checked again now that the process cannot change under us.
+    const bool locked = !st.lock_holders.empty();  // verified by the lock, not by a match
+    const bool still = (!locked || holds_lock(p.pid(), e.key)) &&
+                       (match.empty() || mismatch(p.pid(), match).empty());
+    if (still) return p;
+  } catch (...) {
+  }
+  return {};
+}
+
+}  // namespace daemoniker::detail
+
+#endif  // !defined(_WIN32)
