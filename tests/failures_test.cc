@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -437,6 +438,40 @@ INSTANTIATE_TEST_SUITE_P(Daemonize, PidFileFallback, ::testing::Values(0, 1),
                            return info.param == 0 ? std::string("NoOTmpfile")
                                                   : std::string("NoProc");
                          });
+
+}  // namespace
+}  // namespace daemoniker::testing
+
+namespace daemoniker::testing {
+namespace {
+
+// The invoking process killed while it waits (Ctrl-C, `timeout`, a supervisor killing its
+// ExecStart): the first child notices and stops the half-started daemon — nothing runs on with
+// nobody told, and no pid file stays.
+TEST_F(Failure, TheInvokingProcessKilledWhileWaitingTakesTheHalfStartedDaemonWithIt) {
+  const pid_t invoker = spawn([&] {
+    daemonizer_with<await_ready<fork_handoff>> d;
+    d.daemonize(path("app.pid"), {.success_timeout = std::chrono::seconds(60)});
+    ::pause();  // the daemon never says it is ready
+    std::_Exit(0);
+  });
+  for (int i = 0; i < 500 && !is_locked(path("app.pid")); ++i) ::usleep(10'000);
+  ASSERT_TRUE(is_locked(path("app.pid")));
+  const pid_t daemon = static_cast<pid_t>(std::atoll(read_file(path("app.pid")).c_str()));
+  ASSERT_GT(daemon, 0);
+  ::kill(invoker, SIGKILL);
+  ::waitpid(invoker, nullptr, 0);
+  // The first child reaps it (or, once gone, we do: the test is a subreaper); bounded wait.
+  auto running = [&] {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    return ::kill(daemon, 0) == 0;
+  };
+  for (int i = 0; i < 500 && running(); ++i) ::usleep(10'000);
+  EXPECT_FALSE(running()) << "the half-started daemon runs on";
+  for (int i = 0; i < 200 && fs::exists(path("app.pid")); ++i) ::usleep(10'000);
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "its pid file stayed";
+}
 
 }  // namespace
 }  // namespace daemoniker::testing

@@ -55,16 +55,15 @@ void for_each_number(const std::string& dir, F&& f) {
   ::closedir(d);
 }
 
-// The fields of /proc/PID/stat after the command (which may hold spaces and parentheses):
-// [0] state, [1] ppid, [2] pgrp, [3] session, ...
-bool stat_fields(pid_t pid, long long& pgrp, long long& session) {
+// The session of `pid` from /proc/PID/stat (field 6, after the command, which may hold spaces
+// and parentheses): "pid (comm) state ppid pgrp session ...". 0 when it cannot be read.
+long long stat_session(pid_t pid) {
   const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
   const auto close = line.rfind(')');
-  if (close == std::string::npos) return false;
-  char state = 0;
-  long long ppid = 0;
-  return std::sscanf(line.c_str() + close + 1, " %c %lld %lld %lld", &state, &ppid, &pgrp,
-                     &session) == 4;
+  if (close == std::string::npos) return 0;
+  const char* at = line.c_str() + close + 1;
+  for (int field = 3; field <= 5 && at != nullptr; ++field) at = std::strchr(at + 1, ' ');
+  return at != nullptr ? std::strtoll(at, nullptr, 10) : 0;
 }
 
 int pidfd_open(pid_t pid) noexcept {
@@ -173,8 +172,7 @@ int signal_session(pid_t sid, int sig) {
   int signalled = 0;
   const pid_t self = ::getpid();
   for_each_number("/proc", [&](int pid) {
-    long long pgrp = 0, session = 0;
-    if (pid <= 1 || pid == self || !stat_fields(pid, pgrp, session) || session != sid) return;
+    if (pid <= 1 || pid == self || stat_session(pid) != sid) return;
     const pinned p(pid);
     // Pinned first, checked after: the process we signal is the one we checked.
     if (p.valid() && session_of(pid) == sid && p.signal(sig) == 0) ++signalled;
