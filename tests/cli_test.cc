@@ -4,6 +4,7 @@
 // signalled), and usage errors. Every process started is reaped (DaemonTest).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -222,7 +224,7 @@ TEST_F(Cli, HostilePidFilesAreNeverSignalled) {
   // or session — are refused and kept. Had anything been signalled, this test would be dead.
   const std::string self = std::to_string(::getpid()), group = std::to_string(::getpgrp()),
                     session = std::to_string(::getsid(0));
-  for (const std::string content : {"", "0", "-1", "abc", "12abc", "99999999999999999999"}) {
+  for (const std::string content : {"", "0", "-1", "abc", "4194305abc", "99999999999999999999"}) {
     write_file(path("app.pid"), content + "\n");
     EXPECT_EQ(run({"signal", "--pidfile", pidfile(), "TERM"}).exit_code, 1) << "'" << content << "'";
     EXPECT_EQ(run({"reload", "--pidfile", pidfile()}).exit_code, 1) << content;
@@ -518,6 +520,179 @@ TEST_F(Cli, UsageErrorsExitTwoNamingTheFlag) {
   EXPECT_EQ(run({"stop", "--help"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(path("app.pid")));
   EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace daemoniker::testing
+
+// Cases found by an adversarial review (each failed before its fix).
+namespace daemoniker::testing {
+namespace {
+
+class CliAdversary : public Cli {
+ protected:
+  // A process of ours that pauses, and its pid as text.
+  pid_t bystander() {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      for (;;) ::pause();
+    }
+    return pid;
+  }
+};
+
+TEST_F(CliAdversary, StopSignalsOnlyTheLockHoldersFamilyNotTheOthersOfALeaderlessSession) {
+  // A leaderless session (its shell exited) holding: a bystander, and a parent whose child
+  // holds the lock. Only the holder (and its descendants) may be stopped.
+  write_file(path("app.pid"), "99999\n");  // a pid that is not the holder
+  write_file(path("session.sh"),
+             "cd '" + dir().string() + "'\n"
+             "sleep 60 & echo $! > bystander\n"
+             "sh -c 'trap \"echo TERM > parent.signalled\" TERM; flock -x app.pid sleep 60 & "
+             "echo $! > holder; while :; do sleep 0.1; done' & echo $! > parent\n"
+             "exit 0\n");
+  ASSERT_EQ(std::system(("setsid sh '" + path("session.sh").string() + "'").c_str()), 0);
+  for (int i = 0; i < 300 && !is_locked(path("app.pid")); ++i) ::usleep(10'000);
+  ASSERT_TRUE(is_locked(path("app.pid")));
+  ::usleep(100'000);
+  const long long by = std::atoll(read_file(path("bystander")).c_str());
+  const long long parent = std::atoll(read_file(path("parent")).c_str());
+  const long long holder = std::atoll(read_file(path("holder")).c_str());
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(holder));
+  EXPECT_FALSE(is_locked(path("app.pid")));
+  EXPECT_TRUE(alive(by)) << "a process of the session that holds nothing was signalled";
+  EXPECT_TRUE(alive(parent)) << "the holder's parent (a supervisor, say) was killed";
+  EXPECT_FALSE(fs::exists(path("parent.signalled"))) << "the holder's parent was signalled";
+  ::kill(static_cast<pid_t>(by), SIGKILL);
+  ::kill(static_cast<pid_t>(parent), SIGKILL);
+}
+
+TEST_F(CliAdversary, AMatchThatFailsOnALockedFileRefusesEverything) {
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sleep", "60"}).exit_code, 0);
+  const long long pid = pid_in_file();
+  EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--name", "nginx"}).exit_code, 1);
+  const auto r = run({"stop", "--pidfile", pidfile(), "--name", "nginx"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("does not match"));
+  EXPECT_EQ(run({"signal", "--pidfile", pidfile(), "--exec", "/bin/true", "TERM"}).exit_code, 1);
+  EXPECT_TRUE(alive(pid));
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile(), "--name", "sleep"}).exit_code, 0);
+}
+
+TEST_F(CliAdversary, AFailedStartEndsEvenAChildThatLeftTheSession) {
+  const auto r = run({"start", "--pidfile", pidfile(), "--ready-fd", "5", "--chdir", dir().string(),
+                      "--", "sh", "-c", "setsid sleep 60 & echo $! > helper; sleep 0.3; exit 3"});
+  EXPECT_EQ(r.exit_code, 1);
+  const long long helper = std::atoll(read_file(path("helper")).c_str());
+  ASSERT_GT(helper, 0);
+  EXPECT_FALSE(alive(helper)) << "a setsid() child of the program survived the failed start";
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_EQ(run({"start", "--pidfile", pidfile(), "--", "sleep", "60"}).exit_code, 0);
+}
+
+TEST_F(CliAdversary, AnyEndingSignalWhileStartingStopsTheHalfStartedDaemon) {
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  for (const int sig : {SIGQUIT, SIGUSR1, SIGALRM}) {
+    const std::string pid = path("app" + std::to_string(sig) + ".pid").string();
+    const pid_t starter = spawn([&] {
+      ::execl(cli, cli, "start", "--pidfile", pid.c_str(), "--notify", "--", "sleep", "60", nullptr);
+      std::_Exit(127);
+    });
+    for (int i = 0; i < 300 && !is_locked(pid); ++i) ::usleep(10'000);
+    ASSERT_TRUE(is_locked(pid));
+    ::kill(starter, sig);
+    int status = 0;
+    ::waitpid(starter, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig) << sig << ": " << status;
+    EXPECT_FALSE(fs::exists(pid)) << sig;
+  }
+  for (const auto& e : fs::directory_iterator(dir())) {
+    EXPECT_EQ(e.path().filename().string().rfind("daemoniker-notify.", 0), std::string::npos);
+  }
+  for (const pid_t kid : children()) {
+    EXPECT_EQ(::waitpid(kid, nullptr, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+}
+
+TEST_F(CliAdversary, AScriptStartedByAnotherToolCountsAsTheProgramRunning) {
+  write_file(path("myd.sh"), "#!/bin/sh\nexec sleep 60\n");
+  fs::permissions(path("myd.sh"), fs::perms::owner_all);
+  write_file(path("myd2.sh"), "#!/bin/sh\nwhile :; do sleep 1; done\n");
+  fs::permissions(path("myd2.sh"), fs::perms::owner_all);
+  const pid_t other = ::fork();  // start-stop-daemon --exec myd2.sh: sh runs the script
+  if (other == 0) {
+    ::execl(path("myd2.sh").c_str(), "myd2.sh", nullptr);
+    std::_Exit(127);
+  }
+  ::usleep(200'000);
+  write_file(path("app.pid"), std::to_string(other) + "\n");
+  const auto r = run({"start", "--pidfile", pidfile(), "--", path("myd2.sh").string()});
+  EXPECT_EQ(r.exit_code, 1) << "a second copy of the script was started";
+  EXPECT_THAT(r.err, HasSubstr("already running"));
+  EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--exec", path("myd2.sh").string()}).exit_code, 0);
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile(), "--exec", path("myd2.sh").string()}).exit_code, 0);
+  EXPECT_EQ(::waitpid(other, nullptr, 0), other);
+}
+
+TEST_F(CliAdversary, AnInheritedNotifySocketAloneDoesNotKeepStartInTheForeground) {
+  // Every process of a Type=notify unit inherits NOTIFY_SOCKET; only systemd's own child is
+  // supervised. Here the parent is not systemd: start must daemonize and return.
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const auto began = clock_type::now();
+  const auto r = invoke([&] {
+    ::setenv("NOTIFY_SOCKET", "/run/nonexistent-notify", 1);
+    ::execl(cli, cli, "start", "--pidfile", pidfile().c_str(), "--", "sleep", "2", nullptr);
+    std::_Exit(127);
+  });
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_LT(clock_type::now() - began, std::chrono::milliseconds(1500)) << "it ran in the foreground";
+  EXPECT_TRUE(is_locked(path("app.pid")));
+}
+
+TEST_F(CliAdversary, ASharedLockOnAStaleFileIsNotCalledStaleNorRemoved) {
+  write_file(path("app.pid"), "99999\n");
+  const pid_t locker = ::fork();
+  if (locker == 0) {
+    const int fd = ::open(path("app.pid").c_str(), O_RDONLY);
+    ::flock(fd, LOCK_SH);
+    for (;;) ::pause();
+  }
+  for (int i = 0; i < 200; ++i) ::usleep(1'000);
+  const auto st = run({"status", "--pidfile", pidfile()});
+  EXPECT_EQ(st.exit_code, 4) << st.out;
+  const auto r = run({"stop", "--pidfile", pidfile()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("removed")));
+  EXPECT_TRUE(fs::exists(path("app.pid")));
+  EXPECT_TRUE(alive(locker));
+  ::kill(locker, SIGKILL);
+}
+
+TEST_F(CliAdversary, ContentThatStartsWithALivePidIsNeverDeleted) {
+  const pid_t other = bystander();
+  for (const std::string content : {std::string(" extra"), std::string("\n3"), std::string(80, ' ')}) {
+    write_file(path("app.pid"), std::to_string(other) + content + "\n");
+    EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 4) << content;
+    EXPECT_EQ(run({"stop", "--pidfile", pidfile()}).exit_code, 1) << content;
+    EXPECT_TRUE(fs::exists(path("app.pid"))) << "deleted: '" << content << "'";
+  }
+  EXPECT_TRUE(alive(other));
+  ::kill(other, SIGKILL);
+}
+
+TEST_F(CliAdversary, DescriptorNumbersOutOfRangeAreUsageErrors) {
+  for (const auto& [flag, value, says] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"--ready-fd", "-5", "--ready-fd -5 is not a descriptor number"},
+           {"--ready-fd", "2147483647", "is beyond the descriptor limit"},
+           {"--keep-fd", "-1", "--keep-fd -1 is not a descriptor number"}}) {
+    const auto r = run({"start", "--pidfile", pidfile(), flag, value, "--", "sleep", "1"});
+    EXPECT_EQ(r.exit_code, 2) << flag << " " << value;
+    EXPECT_THAT(r.err, HasSubstr(says));
+  }
+  EXPECT_FALSE(fs::exists(path("app.pid")));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the daemon ends as `nobody` with nobody's groups only and cannot regain root; the pid file is
 // created first and given to the user; chroot, RLIMIT_CORE 0 and the environment allow-list.
 // Unsandboxed (tags no-sandbox): Bazel's sandbox maps no user but root.
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -171,6 +172,39 @@ TEST_F(Privileges, TheCommandFindsItsProgramInsideTheChroot) {
   const std::string pid = read_file(path("app.pid"));
   EXPECT_THAT(read_file("/proc/" + pid.substr(0, pid.size() - 1) + "/cmdline"), HasSubstr("onlyhere"));
   EXPECT_TRUE(is_locked(path("app.pid")));
+}
+
+TEST_F(Privileges, AnotherUsersDaemonIsUnverifiableNotCalledExited) {
+  // nobody may not read root's /proc/PID/fdinfo: the command says so instead of claiming the
+  // daemon exited, and signals nothing. (A directory nobody can reach: not under /root.)
+  char shared[] = "/tmp/daemoniker-privileges.XXXXXX";
+  ASSERT_NE(::mkdtemp(shared), nullptr);
+  const fs::path place = shared;
+  ::chmod(shared, 0755);
+  fs::copy_file(std::getenv("DAEMONIKER_CLI"), place / "daemoniker");
+  const std::string cli = (place / "daemoniker").string();
+  const std::string pid_file = (place / "app.pid").string();
+  const auto started = invoke([&] {
+    ::execl(cli.c_str(), cli.c_str(), "start", "--pidfile", pid_file.c_str(), "--", "sleep", "60", nullptr);
+    std::_Exit(127);
+  });
+  ASSERT_EQ(started.exit_code, 0) << started.stderr_text;
+  for (const char* command : {"status", "stop"}) {
+    const auto r = invoke([&] {
+      const int out = ::open(path("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::execl("/sbin/runuser", "runuser", "-u", "nobody", "--", cli.c_str(), command, "--pidfile",
+              pid_file.c_str(), nullptr);
+      std::_Exit(127);
+    });
+    EXPECT_EQ(r.exit_code, std::string(command) == "status" ? 4 : 1) << command;
+    EXPECT_THAT(read_file(path("out")) + r.stderr_text, HasSubstr("no permission")) << command;
+  }
+  EXPECT_TRUE(is_locked(pid_file));
+  const long long daemon = std::atoll(read_file(pid_file).c_str());
+  ::kill(static_cast<pid_t>(daemon), SIGKILL);
+  ::waitpid(static_cast<pid_t>(daemon), nullptr, 0);
+  fs::remove_all(place);
 }
 
 TEST_F(Privileges, AnUnknownUserIsRefusedBeforeAnythingStarts) {

@@ -43,6 +43,7 @@ int do_signal(const control_args& a, int sig);
 
 /// Removes a pid file that is stale — unlocked, naming no live process (a daemon that exec'd
 /// another program cannot remove its own).
-void remove_if_stale(const std::string& pidfile);
+/// Says "removed", "kept" or "not removed: <why>".
+std::string remove_if_stale(const std::string& pidfile);
 
 }  // namespace daemoniker::cli

@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <string>
 #include <system_error>
@@ -53,8 +55,8 @@ struct stop_target {
   // One signal to the daemon's session (made by daemonization), or to the daemon alone.
   void send(int sig) {
     const examined now = detail::examine(a.pidfile, a.match);
-    if (by_lock && now.status.session != 0) {
-      detail::signal_session(static_cast<pid_t>(now.status.session), sig);
+    if (by_lock && now.status.session != 0) {  // daemonization made it: the whole family
+      detail::signal_family(now, sig);
       return;
     }
     if (now.status.verified) {
@@ -82,8 +84,11 @@ struct stop_target {
 
 int stopped(const stop_args& a, const stop_target& t, long long pid) {
   t.daemon.wait_exit(2000);  // the lock is released while the process still exits
-  remove_if_stale(a.pidfile);
+  const std::string file = remove_if_stale(a.pidfile);
   std::printf("daemoniker: stopped (pid %lld)\n", pid);
+  if (file.rfind("not removed", 0) == 0) {
+    std::fprintf(stderr, "daemoniker: the pid file '%s' was %s\n", a.pidfile.c_str(), file.c_str());
+  }
   return 0;
 }
 
@@ -106,20 +111,22 @@ int refuse(const examined& e, const std::string& pidfile) {
 
 }  // namespace
 
-void remove_if_stale(const std::string& pidfile) {
+std::string remove_if_stale(const std::string& pidfile) {
   // Locked while it is unlinked, as locked_pid_file does: a starter that opened the same inode
   // sees it vanish and retries. Kept when it names a live process (it may be someone's).
   const examined before = detail::examine(pidfile, {});
-  if (before.status.state != pid_file_state::stale) return;
+  if (before.status.state != pid_file_state::stale) return "kept";
   const int fd = ::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd == -1) return;
+  if (fd == -1) return errno == ENOENT ? "removed" : std::string("not removed: ") + std::strerror(errno);
+  std::string outcome = "kept";
   struct stat by_fd {}, by_name {};
   if (::fstat(fd, &by_fd) == 0 && by_fd.st_ino == before.key.inode && S_ISREG(by_fd.st_mode) &&
       ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::lstat(pidfile.c_str(), &by_name) == 0 &&
       by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
-    ::unlink(pidfile.c_str());
+    outcome = ::unlink(pidfile.c_str()) == 0 ? "removed" : std::string("not removed: ") + std::strerror(errno);
   }
   ::close(fd);
+  return outcome;
 }
 
 int do_status(const control_args& a) {
@@ -130,6 +137,10 @@ int do_status(const control_args& a) {
       if (st.verified) {
         std::printf("running (pid %lld, up %lld s)\n", st.pid, static_cast<long long>(st.uptime.count()));
         return 0;
+      }
+      if (!a.match.empty()) {  // start-stop-daemon --status: no matching process
+        std::printf("not running as matched: %s\n", st.error.c_str());
+        return 1;
       }
       if (st.session != 0) {
         std::printf("running: %s\n", orphaned_text(st, a.pidfile).c_str());
@@ -168,11 +179,12 @@ int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
     case pid_file_state::unreadable:
       std::fprintf(stderr, "daemoniker: %s\n", st.error.c_str());
       return 1;
-    case pid_file_state::stale:
+    case pid_file_state::stale: {
       // Its daemon is gone; the pid in it may be someone else's now: never signal it.
-      remove_if_stale(a.pidfile);
-      std::printf("daemoniker: not running (stale pid file, pid %lld not signalled; removed)\n", st.pid);
-      return 0;
+      const std::string file = remove_if_stale(a.pidfile);
+      std::printf("daemoniker: not running (stale pid file, pid %lld not signalled; %s)\n", st.pid, file.c_str());
+      return file.rfind("not removed", 0) == 0 ? 1 : 0;
+    }
     case pid_file_state::unverified:
     case pid_file_state::running:
       break;
@@ -197,8 +209,11 @@ int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
     if (i + 1 == schedule.size() && repeat_at < schedule.size()) i = repeat_at - 1;
   }
   if (t.gone()) return stopped(a, t, st.pid);
-  std::fprintf(stderr, "daemoniker: pid %lld is still running after the schedule %s\n", st.pid,
-               schedule_text(schedule).c_str());
+  const pid_file_status now = detail::examine(a.pidfile, {}).status;
+  std::fprintf(stderr, "daemoniker: the daemon is still running after the schedule %s (%s)\n",
+               schedule_text(schedule).c_str(),
+               now.lock_holders.empty() ? ("pid " + std::to_string(st.pid)).c_str()
+                                        : ("its lock held by " + pids_text(now.lock_holders)).c_str());
   return 1;
 }
 

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -96,7 +98,7 @@ std::string find_program(const std::string& program, const std::string& chroot, 
 // itself: that is PROGRAM running already, and starting over it would run a second copy.
 bool running_unlocked(const start_args& a, const std::string& program) {
   if (program.empty()) return false;
-  const auto e = detail::examine(a.pidfile, process_match{.exec = program});
+  const auto e = detail::examine(a.pidfile, process_match{.exec = program, .name = {}, .user = {}});
   if (e.status.state != pid_file_state::running || !e.status.verified || !e.status.lock_holders.empty()) {
     return false;
   }
@@ -195,13 +197,10 @@ class start_watch {
     sid_ = detail::session_of(pid_);  // our child (we are its subreaper): safe until reaped
   }
 
-  // Ends the whole new session — the program and whatever it started — removes the pid file,
+  // Ends everything the start made — PROGRAM and whatever it started — removes the pid file,
   // says why, and exits.
   [[noreturn]] void fail(const std::string& what, int code = 1) {
-    if (sid_ > 1 && sid_ != ::getsid(0)) detail::signal_session(sid_, SIGKILL);
-    ::kill(pid_, SIGKILL);  // our unreaped child: its pid cannot be anyone else's
-    ::waitpid(pid_, nullptr, 0);
-    settle_lock();
+    end_everything();
     std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
     std::fflush(nullptr);
     std::_Exit(code);
@@ -219,11 +218,7 @@ class start_watch {
     const std::string said = stderr_since(a_.stderr_path, stderr_size);
     what += said.empty() ? (a_.stderr_path.empty() ? " (pass --stderr FILE to see what it printed)" : "")
                          : "; its stderr:\n" + said;
-    if (sid_ > 1 && sid_ != ::getsid(0)) detail::signal_session(sid_, SIGKILL);  // what it left
-    settle_lock();
-    std::fprintf(stderr, "daemoniker: %s\n", what.c_str());
-    std::fflush(nullptr);
-    std::_Exit(1);
+    fail(what);
   }
 
   // True when a notify datagram's sender is the program or a process of its session.
@@ -233,14 +228,20 @@ class start_watch {
   [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
-  // Waits (2 s at most) until nothing holds the pid file's lock, reaping what was re-parented
-  // to us, then removes the file if it is still this daemon's.
-  void settle_lock() {
+  // We are the subreaper of everything PROGRAM started: killing PROGRAM hands us its children,
+  // killing them hands us theirs — even those that called setsid(). Every one of them is our
+  // unreaped child when we kill it, so its pid cannot be anyone else's. Bounded by 2 s; then
+  // the pid file goes, once nothing holds its lock.
+  void end_everything() {
     const auto until = clock_type::now() + std::chrono::seconds(2);
-    while (inspect_pid_file(a_.pidfile).state == pid_file_state::running && clock_type::now() < until) {
+    for (;;) {
+      const std::vector<pid_t> kids = detail::children_of(::getpid());
+      for (const pid_t kid : kids) ::kill(kid, SIGKILL);
       while (::waitpid(-1, nullptr, WNOHANG) > 0) {
       }
-      ::poll(nullptr, 0, 5);
+      const bool locked = inspect_pid_file(a_.pidfile).state == pid_file_state::running;
+      if ((kids.empty() && !locked) || clock_type::now() >= until) break;
+      ::poll(nullptr, 0, 2);
     }
     remove_if_stale(a_.pidfile);
   }
@@ -326,7 +327,9 @@ struct notify_state {
       if (field.rfind("STATUS=", 0) == 0) status = field.substr(7);
       if (field.rfind("ERRNO=", 0) == 0) errno_text = field.substr(6);
       if (field.rfind("EXTEND_TIMEOUT_USEC=", 0) == 0) {
-        const auto wanted = clock_type::now() + std::chrono::microseconds(std::strtoll(field.c_str() + 20, nullptr, 10));
+        // At most a year: a larger value would overflow the clock.
+        const long long usec = std::min(std::strtoll(field.c_str() + 20, nullptr, 10), 365LL * 24 * 3600 * 1'000'000);
+        const auto wanted = clock_type::now() + std::chrono::microseconds(std::max(usec, 0LL));
         if (wanted > deadline) deadline = wanted;
       }
       at = end + 1;
@@ -381,7 +384,7 @@ void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_ty
     int status = 0;
     if (!said.ready && ::waitpid(w.pid(), &status, WNOHANG) == w.pid()) {
       f.notify.remove();
-      w.died(status, said.status, said.errno_text, stderr_size);
+      w.died(status, said.status, said.errno_text, stderr_size);  // reaped: its family goes too
     }
   }
 }
@@ -405,11 +408,15 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   options opts = base;
   opts.shielded_fds.push_back(f.exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
-  // Ctrl-C or a TERM while we wait must not leave a half-started daemon: the signals are
-  // held (the daemon's mask is reset by the library) and read from a signalfd below.
+  // Ctrl-C, Ctrl-\\, a TERM or any other signal that would end us while we wait must not leave
+  // a half-started daemon: they are held (the daemon's mask is reset by the library) and read
+  // from a signalfd below. SIGPIPE too: a closed stdout must not end us before the daemon is.
   sigset_t interrupts;
   sigemptyset(&interrupts);
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&interrupts, sig);
+  for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
+                        SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ}) {
+    sigaddset(&interrupts, sig);
+  }
   ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
   f.interrupts = above(::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
   if (a.notify && !f.notify.open(lowest)) {
@@ -475,15 +482,23 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   return 0;  // leaving ctx's scope ends this process with status 0
 }
 
-}  // namespace
-
-int do_start(const start_args& a) {
-  std::string error;
-  const auto timeout = parse_duration(a.timeout, error);
-  if (!timeout) usage_error("--timeout " + error);
-  const auto umask = parse_umask(a.umask, error);
-  if (!umask) usage_error("--umask " + error);
-  if (a.ready_fd != -1 && a.ready_fd < 3) {
+// --ready-fd and --keep-fd name descriptor numbers the program can have.
+void check_fds(const start_args& a) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  const long long most = limit.rlim_cur == RLIM_INFINITY ? INT_MAX : static_cast<long long>(limit.rlim_cur) - 1;
+  auto check = [&](const char* flag, long long fd) {
+    const std::string said = std::string(flag) + " " + std::to_string(fd);
+    if (fd < 0) usage_error(said + " is not a descriptor number: give 3 or more");
+    if (fd > most) {
+      usage_error(said + " is beyond the descriptor limit (ulimit -n is " + std::to_string(most + 1) +
+                  "): give a smaller number");
+    }
+  };
+  for (const int fd : a.keep_fds) check("--keep-fd", fd);
+  if (a.ready_fd == -1) return;
+  check("--ready-fd", a.ready_fd);
+  if (a.ready_fd < 3) {
     usage_error("--ready-fd " + std::to_string(a.ready_fd) +
                 ": fds 0, 1 and 2 are the program's stdio; give 3 or more");
   }
@@ -492,6 +507,31 @@ int do_start(const start_args& a) {
       usage_error("--ready-fd " + std::to_string(fd) + " is also given to --keep-fd: pick another");
     }
   }
+}
+
+// Run by a supervisor that expects its child in the foreground? systemd's NOTIFY_SOCKET counts
+// only when systemd is the parent: every process of a Type=notify unit inherits the variable
+// (ExecStartPre, reload scripts, a program's helpers), and those must still daemonize.
+bool supervised() {
+  const supervisor who = detect_supervisor();
+  if (who != supervisor::systemd) return who != supervisor::none;
+  const char* listen_pid = std::getenv("LISTEN_PID");
+  if (listen_pid != nullptr && std::strtoll(listen_pid, nullptr, 10) == ::getpid()) return true;
+  std::ifstream comm("/proc/" + std::to_string(::getppid()) + "/comm");
+  std::string parent;
+  std::getline(comm, parent);
+  return parent == "systemd";
+}
+
+}  // namespace
+
+int do_start(const start_args& a) {
+  std::string error;
+  const auto timeout = parse_duration(a.timeout, error);
+  if (!timeout) usage_error("--timeout " + error);
+  const auto umask = parse_umask(a.umask, error);
+  if (!umask) usage_error("--umask " + error);
+  check_fds(a);
   if (!a.group.empty() && a.user.empty()) usage_error("--group needs --user");
   std::string problem;
   const std::string program = find_program(a.command.front(), a.chroot, problem);
@@ -501,7 +541,7 @@ int do_start(const start_args& a) {
   }
   if (running_unlocked(a, program)) return 1;
   const options opts = make_options(a, *umask, *timeout);
-  if (detect_supervisor() != supervisor::none) return start_supervised(a, opts);
+  if (supervised()) return start_supervised(a, opts);
   return start_detached(a, opts, *timeout);
 }
 

@@ -3,15 +3,17 @@
 // daemoniker command (POSIX, Linux /proc and pidfds).
 //
 // The rules (docs/cli.md#who-gets-signalled):
-//   - the daemon is a process that holds the pid file's lock: its open file description of the
-//     pid file carries the flock (/proc/PID/fdinfo/N shows it). The pid *in* the file is only a
+//   - the daemon is a process that holds the pid file's exclusive flock: its open file
+//     description carries it (/proc/PID/fdinfo/N shows it). The pid *in* the file is only a
 //     hint, verified against that;
 //   - a process is pinned with a pidfd before it is verified and signalled through that pidfd
 //     after, so a pid reused in between cannot be hit;
-//   - pid <= 1 and the caller's own pid, process group and session are never signalled;
-//   - a session is signalled as a whole only when daemonization made it: its leader (the
-//     intermediate process of the double fork) is gone and it is not the caller's — never a
-//     supervisor's or a shell's session.
+//   - pid <= 1 and the caller's own pid, process group, session and ancestors are never
+//     signalled;
+//   - beyond the daemon's own pid, only its family is ever signalled — its descendants and the
+//     other holders of its lock, with theirs — and only when daemonization made its session
+//     (the leader, the double fork's intermediate process, is gone, and it is not the
+//     caller's): never a supervisor's or a shell's relatives.
 #pragma once
 
 #if !defined(_WIN32)
@@ -31,11 +33,18 @@ struct file_key {
   unsigned long long inode = 0;
 };
 
-/// True when process `pid` holds the flock of the file `key` through one of its descriptors.
-bool holds_lock(pid_t pid, const file_key& key) noexcept;
+/// Whether a process holds a file's exclusive flock, as far as this process may look.
+enum class holding { yes, no, unknown };
 
-/// Every visible process that holds the flock of `key` (a /proc scan), sorted.
+/// Whether process `pid` holds the exclusive flock of `key` through one of its descriptors;
+/// `unknown` when its descriptors cannot be read (another user's process).
+holding holds_lock(pid_t pid, const file_key& key) noexcept;
+
+/// Every visible process that holds the exclusive flock of `key` (a /proc scan), sorted.
 std::vector<pid_t> lock_holders(const file_key& key);
+
+/// The children of `pid` (a /proc scan).
+std::vector<pid_t> children_of(pid_t pid);
 
 /// The session of `pid`, or 0 when it cannot be told.
 pid_t session_of(pid_t pid) noexcept;
@@ -45,7 +54,7 @@ pid_t session_of(pid_t pid) noexcept;
 bool made_by_daemonization(pid_t sid) noexcept;
 
 /// Why `pid` may never be signalled by this process, or nullptr when it may: pid <= 1, the
-/// caller itself, its process group or its session.
+/// caller itself, its process group, its session, or one of its ancestors.
 const char* forbidden_target(long long pid) noexcept;
 
 /// A process pinned by a pidfd: signals reach it or nothing, never a reuse of its number.
@@ -74,10 +83,6 @@ class pinned {
   int fd_ = -1;
 };
 
-/// Sends `sig` to every member of session `sid` (each pinned, its session re-checked after
-/// pinning), except the caller. Returns how many were signalled.
-int signal_session(pid_t sid, int sig);
-
 /// What inspect_pid_file() found, and the file it found it in.
 struct examined {
   pid_file_status status;
@@ -89,7 +94,14 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
 /// (holds the lock, or matches `match` for an unlocked file). Invalid when it is not verified.
 pinned pin_daemon(const examined& e, const process_match& match) noexcept;
 
-/// "" when `pid` matches every criterion of `m`; otherwise what did not match.
+/// Sends `sig` to the daemon's family as examined in `e` (its session made by daemonization):
+/// the verified daemon, the lock holders, and their descendants — each pinned, and re-checked
+/// after pinning (a holder still holds the lock, a descendant still has the same parent).
+/// Never the caller or its ancestors. Returns how many were signalled.
+int signal_family(const examined& e, int sig);
+
+/// "" when `pid` matches every criterion of `m`; otherwise what did not match. --exec also
+/// matches a script run by an interpreter (the script is its first or second argument).
 std::string mismatch(pid_t pid, const process_match& m);
 
 }  // namespace daemoniker::detail

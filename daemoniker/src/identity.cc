@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "text.hpp"
 
@@ -55,14 +56,14 @@ void for_each_number(const std::string& dir, F&& f) {
   ::closedir(d);
 }
 
-// The session of `pid` from /proc/PID/stat (field 6, after the command, which may hold spaces
-// and parentheses): "pid (comm) state ppid pgrp session ...". 0 when it cannot be read.
-long long stat_session(pid_t pid) {
+// Field `n` (4 ppid, 6 session, 22 starttime) of /proc/PID/stat — after the command, which
+// may hold spaces and parentheses: "pid (comm) state ppid pgrp session ...". 0 when unknown.
+long long stat_field(pid_t pid, int n) {
   const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
   const auto close = line.rfind(')');
   if (close == std::string::npos) return 0;
-  const char* at = line.c_str() + close + 1;
-  for (int field = 3; field <= 5 && at != nullptr; ++field) at = std::strchr(at + 1, ' ');
+  const char* at = line.c_str() + close + 1;  // " S ppid ...": the space before field 3
+  for (int field = 3; field < n && at != nullptr; ++field) at = std::strchr(at + 1, ' ');
   return at != nullptr ? std::strtoll(at, nullptr, 10) : 0;
 }
 
@@ -72,14 +73,18 @@ int pidfd_open(pid_t pid) noexcept {
 
 }  // namespace
 
-bool holds_lock(pid_t pid, const file_key& key) noexcept {
+holding holds_lock(pid_t pid, const file_key& key) noexcept {
   try {
     // A lock line names the file as MAJOR:MINOR:INODE and is shown only on the descriptors
     // that share the locking open file description — a process that merely opened the file
-    // (to read it, as we do) has no such line.
+    // (to read it, as we do) has no such line. The daemon's lock is exclusive (WRITE): a
+    // shared lock anyone may take on a readable file is not it.
     char needle[64];
     std::snprintf(needle, sizeof needle, " %02x:%02x:%llu ", key.major, key.minor, key.inode);
     const std::string base = "/proc/" + std::to_string(pid) + "/fdinfo/";
+    DIR* d = ::opendir(base.c_str());
+    if (d == nullptr) return errno == EACCES || errno == EPERM ? holding::unknown : holding::no;
+    ::closedir(d);
     bool found = false;
     for_each_number(base, [&](int fd) {
       if (found) return;
@@ -88,24 +93,32 @@ bool holds_lock(pid_t pid, const file_key& key) noexcept {
            at = info.find("lock:", at + 5)) {
         const std::size_t end = info.find('\n', at);
         const std::string line = info.substr(at, end - at) + " ";
-        if (line.find("FLOCK") != std::string::npos && line.find(needle) != std::string::npos) {
-          found = true;
-        }
+        found = found || (line.find("FLOCK") != std::string::npos &&
+                          line.find("WRITE") != std::string::npos &&
+                          line.find(needle) != std::string::npos);
       }
     });
-    return found;
+    return found ? holding::yes : holding::no;
   } catch (...) {
-    return false;
+    return holding::unknown;
   }
 }
 
 std::vector<pid_t> lock_holders(const file_key& key) {
   std::vector<pid_t> holders;
   for_each_number("/proc", [&](int pid) {
-    if (pid > 0 && holds_lock(pid, key)) holders.push_back(pid);
+    if (pid > 0 && holds_lock(pid, key) == holding::yes) holders.push_back(pid);
   });
   std::sort(holders.begin(), holders.end());
   return holders;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> kids;
+  for_each_number("/proc", [&](int pid) {
+    if (pid > 1 && stat_field(pid, 4) == parent) kids.push_back(pid);
+  });
+  return kids;
 }
 
 pid_t session_of(pid_t pid) noexcept {
@@ -127,6 +140,9 @@ const char* forbidden_target(long long pid) noexcept {
   if (pid == ::getpid()) return "it is this very process";
   if (pid == ::getpgrp()) return "it is this process's own process group";
   if (pid == ::getsid(0)) return "it is this process's own session";
+  for (pid_t up = ::getppid(); up > 1; up = static_cast<pid_t>(stat_field(up, 4))) {
+    if (pid == up) return "it is an ancestor of this process";
+  }
   return nullptr;
 }
 
@@ -167,28 +183,55 @@ bool pinned::wait_exit(int ms) const noexcept {
   return r > 0;
 }
 
-int signal_session(pid_t sid, int sig) {
-  if (!made_by_daemonization(sid)) return 0;
-  int signalled = 0;
-  const pid_t self = ::getpid();
+int signal_family(const examined& e, int sig) {
+  const pid_file_status& st = e.status;
+  if (st.session == 0 || !made_by_daemonization(static_cast<pid_t>(st.session))) return 0;
+  // Who is whose child, once; then the roots (the lock holders, the daemon among them) and
+  // everything below them.
+  std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
   for_each_number("/proc", [&](int pid) {
-    if (pid <= 1 || pid == self || stat_session(pid) != sid) return;
+    if (pid > 1) parent_of.emplace_back(pid, static_cast<pid_t>(stat_field(pid, 4)));
+  });
+  std::vector<std::pair<pid_t, pid_t>> family;  // (pid, its parent; 0 for a root)
+  for (const pid_t holder : lock_holders(e.key)) {
+    if (session_of(holder) == st.session) family.emplace_back(holder, 0);
+  }
+  for (std::size_t at = 0; at < family.size(); ++at) {
+    for (const auto& [pid, ppid] : parent_of) {
+      if (ppid == family[at].first) family.emplace_back(pid, ppid);
+    }
+  }
+  int signalled = 0;
+  for (const auto& [pid, parent] : family) {
+    if (forbidden_target(pid) != nullptr) continue;
     const pinned p(pid);
     // Pinned first, checked after: the process we signal is the one we checked.
-    if (p.valid() && session_of(pid) == sid && p.signal(sig) == 0) ++signalled;
-  });
+    const bool still = parent == 0 ? holds_lock(pid, e.key) == holding::yes
+                                   : stat_field(pid, 4) == parent;
+    if (p.valid() && still && p.signal(sig) == 0) ++signalled;
+  }
   return signalled;
 }
 
 std::string mismatch(pid_t pid, const process_match& m) {
   const std::string proc = "/proc/" + std::to_string(pid);
   if (!m.exec.empty()) {
-    struct stat want {}, have {};
+    struct stat want {};
     if (::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
-    if (::stat((proc + "/exe").c_str(), &have) == -1 || want.st_dev != have.st_dev ||
-        want.st_ino != have.st_ino) {
-      return "its executable is not " + m.exec;
+    auto is_it = [&](const std::string& path) {
+      struct stat have {};
+      return ::stat(path.c_str(), &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino;
+    };
+    // Its executable — or, for a script, its interpreter's first or second argument (relative
+    // paths resolved in its working directory).
+    bool found = is_it(proc + "/exe");
+    const std::string cmdline = read_small(proc + "/cmdline");
+    for (std::size_t at = 0, n = 0; !found && n < 2 && at < cmdline.size(); ++n) {
+      const std::string arg = cmdline.c_str() + at;
+      found = !arg.empty() && is_it(arg.front() == '/' ? arg : proc + "/cwd/" + arg);
+      at += arg.size() + 1;
     }
+    if (!found) return "its executable is not " + m.exec;
   }
   if (!m.name.empty()) {
     std::string comm = read_small(proc + "/comm");
@@ -221,10 +264,8 @@ std::chrono::seconds uptime_of(long long pid) {
   if (close == std::string::npos) return {};
   // Field 22, starttime in clock ticks since boot; the scan starts at field 3.
   const char* at = line.c_str() + close + 1;
-  for (int field = 3; field < 22 && *at != '\0'; ++field) {
-    at = std::strchr(at + 1, ' ');
-    if (at == nullptr) return {};
-  }
+  for (int field = 3; field < 22 && at != nullptr; ++field) at = std::strchr(at + 1, ' ');
+  if (at == nullptr) return {};
   const double started = std::strtod(at, nullptr) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double boot = std::strtod(read_small("/proc/uptime").c_str(), nullptr);
   return std::chrono::seconds(static_cast<long long>(boot - started));
@@ -244,40 +285,58 @@ void find_daemon(examined& e, const std::string& where, const process_match& mat
   pid_file_status& st = e.status;
   st.state = pid_file_state::running;
   const char* forbidden = forbidden_target(st.pid);
-  if (st.pid > 0 && forbidden == nullptr && holds_lock(static_cast<pid_t>(st.pid), e.key)) {
-    st.verified = true;
-    st.lock_holders = {st.pid};
-    if (!match.empty()) {
-      if (const std::string why = mismatch(static_cast<pid_t>(st.pid), match); !why.empty()) {
-        st.verified = false;
-        st.error = "pid " + std::to_string(st.pid) + " holds the lock of " + where +
-                   " but does not match: " + why;
-      }
+  const holding held = st.pid > 0 && forbidden == nullptr ? holds_lock(static_cast<pid_t>(st.pid), e.key)
+                                                          : holding::no;
+  if (held == holding::yes && !match.empty()) {
+    if (const std::string why = mismatch(static_cast<pid_t>(st.pid), match); !why.empty()) {
+      // Not the process the caller means: nothing of this file's is to be signalled.
+      st.error = "pid " + std::to_string(st.pid) + " holds the lock of " + where +
+                 " but does not match: " + why;
+      return;
     }
+  }
+  st.verified = held == holding::yes;
+  if (st.verified) {
+    st.lock_holders = {st.pid};  // the others, if any, are looked for only when stopping
   } else {
     for (const pid_t holder : lock_holders(e.key)) st.lock_holders.push_back(holder);
-    st.error = st.pid == 0 ? where + " is locked but holds no valid pid"
-               : forbidden != nullptr ? where + " names pid " + std::to_string(st.pid) + ", and " +
-                                            forbidden
-                                      : where + " is locked, but pid " + std::to_string(st.pid) +
-                                            " named in it does not hold its lock (it exited, and "
-                                            "the number may have been reused)";
   }
-  // The session to end: the daemon's, or the one every remaining lock holder shares.
-  pid_t sid = st.verified ? session_of(static_cast<pid_t>(st.pid)) : 0;
+  if (!st.verified) {
+    st.error = st.pid == 0          ? where + " is locked but holds no valid pid"
+               : forbidden != nullptr ? where + " names pid " + std::to_string(st.pid) + ", and " + forbidden
+               : held == holding::unknown
+                   ? "cannot verify pid " + std::to_string(st.pid) + " from " + where +
+                         ": no permission to read /proc/" + std::to_string(st.pid) +
+                         "/fdinfo (run as its owner, or as root)"
+                   : where + " is locked, but pid " + std::to_string(st.pid) +
+                         " named in it does not hold its lock (it exited, and the number may "
+                         "have been reused)";
+  }
+  // The family's session: the daemon's, or the one every lock holder shares.
+  pid_t sid = 0;
   for (const long long holder : st.lock_holders) {
     const pid_t s = session_of(static_cast<pid_t>(holder));
-    if (sid == 0 && !st.verified) sid = s;
-    if (s != sid) sid = -1;  // holders in different sessions: none is "the" session
+    if (sid == 0) sid = s;
+    if (s != sid) sid = -1;  // holders in different sessions: no one family
   }
   if (sid > 0 && made_by_daemonization(sid)) st.session = sid;
   if (st.verified) st.uptime = uptime_of(st.pid);
 }
 
 // The file is not locked: stale, or a live pid that only a match can vouch for.
-void judge_unlocked(examined& e, const std::string& where, const process_match& match) {
+void judge_unlocked(examined& e, const std::string& where, const process_match& match,
+                    long long leading) {
   pid_file_status& st = e.status;
   if (!exists(st.pid)) {
+    // Content that is not exactly a pid but starts with a live one ("3 extra", "PID\n3"...)
+    // may still be someone's: never stale, never deleted.
+    if (st.pid == 0 && exists(leading)) {
+      st.state = pid_file_state::unverified;
+      st.error = where + " is not locked and does not hold exactly one pid, but starts with "
+                 "live pid " + std::to_string(leading) + ": not a pid file to act on; check it "
+                 "and remove it by hand";
+      return;
+    }
     st.state = pid_file_state::stale;
     return;
   }
@@ -329,13 +388,14 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
     const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
     // A pid file holds one number; anything longer is not one.
     st.pid = n > 0 && n < static_cast<ssize_t>(sizeof buf) ? parse_pid(buf, static_cast<std::size_t>(n)) : 0;
-    // The lock, not the pid, tells whether the daemon runs. A shared lock is enough to test it
-    // and is dropped at once (close).
-    const bool unlocked = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+    const long long leading = n > 0 ? std::strtoll(std::string(buf, static_cast<std::size_t>(n)).c_str(), nullptr, 10) : 0;
+    // The lock, not the pid, tells whether the daemon runs. The test is exclusive, so that any
+    // lock held on the file shows (it is dropped at once, by close).
+    const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
     const int lock_error = errno;
     ::close(fd);
     if (unlocked) {
-      judge_unlocked(e, where, match);
+      judge_unlocked(e, where, match, leading);
     } else if (lock_error == EWOULDBLOCK) {
       find_daemon(e, where, match);
     } else {
@@ -358,7 +418,7 @@ pinned pin_daemon(const examined& e, const process_match& match) noexcept {
   try {
     // Checked again now that the process cannot change under us.
     const bool locked = !st.lock_holders.empty();  // verified by the lock, not by a match
-    const bool still = (!locked || holds_lock(p.pid(), e.key)) &&
+    const bool still = (!locked || holds_lock(p.pid(), e.key) == holding::yes) &&
                        (match.empty() || mismatch(p.pid(), match).empty());
     if (still) return p;
   } catch (...) {

@@ -53,5 +53,22 @@ check "daemontools: ... only the daemon got SIGTERM (its TERM handler ran)" \
 check "daemontools: ... supervise is still alive" alive "$sup"
 check "daemontools: ... the pid file is removed" [ ! -e "$pidfile" ]
 
+# supervise started with nohup from a shell that then exited: a session whose leader is gone,
+# as a double fork leaves — but supervise is not part of the daemon's family and must survive.
+svc=$tmp/svc2 out_dir=$tmp/out2 pidfile=$tmp/p2.pid
+make_service "$svc" "$pidfile" ""
+env "SUPTEST_MARK=$tmp" "TMPDIR=$tmp/t" setsid sh -c \
+  'nohup supervise "$1" </dev/null >/dev/null 2>&1 & echo $! > "$2"; exit 0' sh "$svc" "$tmp/sup2.pid"
+wait_until 10 eval 'is_pid "$(started_pid)" && locked "$pidfile"' ||
+  fail "daemontools (leaderless session): the program did not start in 10 s"
+sup2=$(cat "$tmp/sup2.pid") pid3=$(started_pid)
+supervisors+=("$sup2")
+echo "supervise $sup2 (session $(awk '{print $6}' "/proc/$sup2/stat" 2>/dev/null), leader gone), program $pid3"
+run "$dmk" stop --pidfile "$pidfile" --retry TERM/5/KILL/2
+check "daemontools (leaderless session): daemoniker stop exits 0" [ "$rc" == 0 ]
+check "daemontools (leaderless session): ... the program is gone" gone "$pid3"
+check "daemontools (leaderless session): ... supervise is still alive" alive "$sup2"
+svc -dx "$svc" 2>/dev/null
+
 check "daemontools: no daemoniker-notify.* directory left" no_notify_dir_left
 finish
