@@ -30,11 +30,19 @@ enum class supervisor {
   runit,        ///< the parent is runsv
   s6,           ///< the parent is s6-supervise
   daemontools,  ///< the parent is supervise
+  pid1,         ///< this process is PID 1 of its pid namespace: a container's main process
+  tini,         ///< the parent is tini, PID 1 of a container's pid namespace
+  dumb_init,    ///< the parent is dumb-init, PID 1 of a container's pid namespace
+  docker_init,  ///< the parent is docker-init (`docker run --init`), PID 1 of a container
+  catatonit,    ///< the parent is catatonit (`podman run --init`), PID 1 of a container
+  s6_overlay,   ///< the parent is s6-svscan, PID 1 of a container (s6-overlay)
 };
 
 /// Detects a supervisor that expects the program to stay in the foreground. Not from
-/// `getppid() == 1` (wrong under systemd and in containers), and not from $INVOCATION_ID or
-/// $JOURNAL_STREAM alone: systemd sets them for Type=forking services too, which must fork.
+/// `getppid() == 1` alone (wrong on a host and under a real init in a container: systemd's
+/// Type=forking services must fork), not from /.dockerenv, $container or cgroup paths, and not
+/// from $INVOCATION_ID or $JOURNAL_STREAM alone: systemd sets them for Type=forking services
+/// too. A container init counts only as PID 1 of a pid namespace that is not the initial one.
 supervisor detect_supervisor() noexcept;
 
 }  // namespace daemoniker

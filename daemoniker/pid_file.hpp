@@ -20,7 +20,8 @@
 namespace daemoniker {
 
 enum class pid_file_state {
-  running,     ///< locked: its daemon (or processes of its session) runs; see `verified`
+  running,     ///< locked (exclusively: shared locks are readers'): its daemon, or what
+               ///< holds its lock, runs; see `verified`
   stale,       ///< exists, unlocked, and names no live process: its daemon is gone
   absent,      ///< no such file
   unreadable,  ///< cannot tell (permissions, not a regular file, …): `error` says why
@@ -40,7 +41,8 @@ struct process_match {
 
 struct pid_file_status {
   pid_file_state state = pid_file_state::absent;
-  /// The pid the file holds, when it holds a valid one; 0 otherwise.
+  /// The number the file starts with, as start-stop-daemon reads it ("1234\n", "1234 extra"),
+  /// when it can be a pid; 0 otherwise.
   long long pid = 0;
   /// running: `pid` is proven to be the daemon — it holds the file's lock, or (unlocked file)
   /// it matched the process_match given. Only a verified pid is ever signalled.

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -651,7 +652,10 @@ TEST_F(CliAdversary, AnInheritedNotifySocketAloneDoesNotKeepStartInTheForeground
   EXPECT_TRUE(is_locked(path("app.pid")));
 }
 
-TEST_F(CliAdversary, ASharedLockOnAStaleFileIsNotCalledStaleNorRemoved) {
+TEST_F(CliAdversary, ASharedLockOnAStaleFileNeitherBlocksNorGetsSignalled) {
+  // Anyone who can read a pid file may take a shared lock on it; a daemon's lock is exclusive.
+  // A stale file held that way is stale all the same: start reclaims it, stop removes it, and
+  // the locker is never signalled.
   write_file(path("app.pid"), "99999\n");
   const pid_t locker = ::fork();
   if (locker == 0) {
@@ -661,13 +665,25 @@ TEST_F(CliAdversary, ASharedLockOnAStaleFileIsNotCalledStaleNorRemoved) {
   }
   for (int i = 0; i < 200; ++i) ::usleep(1'000);
   const auto st = run({"status", "--pidfile", pidfile()});
-  EXPECT_EQ(st.exit_code, 4) << st.out;
+  EXPECT_EQ(st.exit_code, 1) << st.out;
   const auto r = run({"stop", "--pidfile", pidfile()});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("removed")));
-  EXPECT_TRUE(fs::exists(path("app.pid")));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  write_file(path("app.pid"), "99999\n");
+  const pid_t locker2 = ::fork();
+  if (locker2 == 0) {
+    const int fd = ::open(path("app.pid").c_str(), O_RDONLY);
+    ::flock(fd, LOCK_SH);
+    for (;;) ::pause();
+  }
+  for (int i = 0; i < 200; ++i) ::usleep(1'000);
+  const auto s2 = run({"start", "--pidfile", pidfile(), "--", "sleep", "60"});
+  EXPECT_EQ(s2.exit_code, 0) << "a reader's shared lock blocked the start: " << s2.err;
   EXPECT_TRUE(alive(locker));
+  EXPECT_TRUE(alive(locker2));
   ::kill(locker, SIGKILL);
+  ::kill(locker2, SIGKILL);
 }
 
 TEST_F(CliAdversary, ContentThatStartsWithALivePidIsNeverDeleted) {
@@ -682,6 +698,19 @@ TEST_F(CliAdversary, ContentThatStartsWithALivePidIsNeverDeleted) {
   ::kill(other, SIGKILL);
 }
 
+TEST_F(CliAdversary, DetachNeverExecsInPlaceEvenWithoutASupervisor) {
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  const pid_t starter = spawn([&] {
+    ::execl(cli, cli, "start", "--detach", "never", "--pidfile", pidfile().c_str(), "--", "sh",
+            "-c", ("echo $$ > '" + path("sh.pid").string() + "'; exec sleep 60").c_str(), nullptr);
+    std::_Exit(127);
+  });
+  for (int i = 0; i < 300 && read_file(path("sh.pid")).empty(); ++i) ::usleep(10'000);
+  EXPECT_EQ(std::atoll(read_file(path("sh.pid")).c_str()), starter) << "it forked";
+  EXPECT_EQ(pid_in_file(), starter);
+  EXPECT_TRUE(is_locked(path("app.pid")));
+}
+
 TEST_F(CliAdversary, DescriptorNumbersOutOfRangeAreUsageErrors) {
   for (const auto& [flag, value, says] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
@@ -693,6 +722,158 @@ TEST_F(CliAdversary, DescriptorNumbersOutOfRangeAreUsageErrors) {
     EXPECT_THAT(r.err, HasSubstr(says));
   }
   EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+}  // namespace
+}  // namespace daemoniker::testing
+
+// Cases found by a second adversarial review.
+namespace daemoniker::testing {
+namespace {
+
+TEST_F(CliAdversary, StopFromInsideTheDaemonsTreeRefusesAndSignalsNothing) {
+  // An sshd-like daemon: a login session (a setsid child) runs stop on its own daemon.
+  const std::string cli = fs::absolute(std::getenv("DAEMONIKER_CLI")).string();
+  write_file(path("login.sh"), "cd '" + dir().string() + "'\n'" + cli + "' stop --pidfile '" +
+                                   pidfile() + "' --retry TERM/1/KILL/1 > stop.out 2>&1\n"
+                                   "echo $? > stop.rc\nexec sleep 60\n");
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--chdir", dir().string(), "--", "sh", "-c",
+                 "sleep 60 & echo $! > other; setsid sh login.sh & wait"})
+                .exit_code,
+            0);
+  const long long daemon = pid_in_file();
+  for (int i = 0; i < 500 && read_file(path("stop.rc")).empty(); ++i) ::usleep(10'000);
+  EXPECT_EQ(read_file(path("stop.rc")), "1\n") << read_file(path("stop.out"));
+  EXPECT_THAT(read_file(path("stop.out")), HasSubstr("not signalled"));
+  EXPECT_TRUE(alive(daemon)) << "the daemon was stopped from inside its own tree";
+  EXPECT_TRUE(alive(std::atoll(read_file(path("other")).c_str()))) << "its other child was killed";
+  const auto st = run({"status", "--pidfile", pidfile()});
+  EXPECT_EQ(st.exit_code, 0);
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile()}).exit_code, 0) << "from outside, it stops";
+}
+
+TEST_F(CliAdversary, StopReachesEveryDescendantEvenThoseReparentedOnTheWay) {
+  // Workers that closed the lock: descendants, not holders. The parent dies of the first TERM,
+  // which re-parents them before they are signalled: all must be pinned beforehand.
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--chdir", dir().string(), "--", "sh", "-c",
+                 "for i in $(seq 20); do python3 -c 'import os, time; os.closerange(3, 4096); "
+                 "time.sleep(60)' & echo $! >> workers; done; wait"})
+                .exit_code,
+            0);
+  for (int i = 0; i < 300 && std::count(read_file(path("workers")).begin(), read_file(path("workers")).end(), '\n') < 20; ++i) {
+    ::usleep(10'000);
+  }
+  ::usleep(300'000);  // the workers closed their descriptors
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const int worker : split_ints(read_file(path("workers")))) {
+    EXPECT_FALSE(alive(worker)) << "worker " << worker << " escaped the stop";
+  }
+}
+
+TEST_F(CliAdversary, ANotifyStartThatFailsBeforeTheDaemonConfirmedLeavesNoSocketDirectory) {
+  char short_tmp[] = "/tmp/dmk-notify-test.XXXXXX";  // short: the socket path fits under it
+  ASSERT_NE(::mkdtemp(short_tmp), nullptr);
+  const char* cli = std::getenv("DAEMONIKER_CLI");
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--stdout", path("nowhere/out.log").string()},
+           {"--chdir", path("nowhere").string()},
+           {"--user", "no-such-user-here"}}) {
+    const auto r = invoke([&] {
+      ::setenv("TMPDIR", short_tmp, 1);
+      std::vector<std::string> args = {cli, "start", "--pidfile", pidfile(), "--notify"};
+      args.insert(args.end(), bad.begin(), bad.end());
+      for (const char* rest : {"--", "sleep", "60"}) args.emplace_back(rest);
+      std::vector<char*> argv;
+      for (auto& x : args) argv.push_back(x.data());
+      argv.push_back(nullptr);
+      ::execv(cli, argv.data());
+      std::_Exit(127);
+    });
+    EXPECT_EQ(r.exit_code, 1) << bad[0] << ": " << r.stderr_text;
+    EXPECT_TRUE(fs::is_empty(short_tmp)) << bad[0] << " left " << fs::directory_iterator(short_tmp)->path();
+  }
+  fs::remove_all(short_tmp);
+}
+
+TEST_F(CliAdversary, StopWaitsForTheDaemonEvenWhenItRemovesItsPidFileFirst) {
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sh", "-c",
+                 "trap 'rm -f \"" + pidfile() + "\"; sleep 1; exit 0' TERM; "
+                 "while :; do sleep 0.1; done"})
+                .exit_code,
+            0);
+  const long long pid = pid_in_file();
+  ::usleep(200'000);
+  const auto r = run({"stop", "--pidfile", pidfile(), "--retry", "TERM/10"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(pid)) << "stop returned while the daemon still ran";
+}
+
+TEST_F(CliAdversary, ScriptsAreMatchedByInterpreterAndNameNeverByArgv) {
+  write_file(path("myd.sh"), "#!/bin/sh -e\nwhile :; do sleep 1; done\n");
+  fs::permissions(path("myd.sh"), fs::perms::owner_all);
+  const pid_t script = ::fork();  // started directly, as start-stop-daemon --exec does
+  if (script == 0) {
+    ::execl(path("myd.sh").c_str(), "myd.sh", nullptr);
+    std::_Exit(127);
+  }
+  const pid_t forger = ::fork();  // another program claiming the script as its argv[0]
+  if (forger == 0) {
+    ::execl("/bin/sleep", path("myd.sh").c_str(), "60", nullptr);
+    std::_Exit(127);
+  }
+  ::usleep(300'000);
+  write_file(path("app.pid"), std::to_string(script) + "\n");
+  write_file(path("forged.pid"), std::to_string(forger) + "\n");
+  EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--exec", path("myd.sh").string()}).exit_code, 0);
+  EXPECT_EQ(run({"status", "--pidfile", path("forged.pid").string(), "--exec", path("myd.sh").string()}).exit_code, 1);
+  EXPECT_EQ(run({"start", "--pidfile", pidfile(), "--", path("myd.sh").string()}).exit_code, 1)
+      << "a second copy of a '#!/bin/sh -e' script was started";
+  // A file whose first line names the running program, and more after it: still running.
+  const pid_t other = bystander();
+  write_file(path("multi.pid"), std::to_string(script) + "\n5432\n");
+  EXPECT_EQ(run({"start", "--pidfile", path("multi.pid").string(), "--", path("myd.sh").string()}).exit_code, 1);
+  EXPECT_TRUE(fs::exists(path("multi.pid")));
+  ::kill(script, SIGKILL);
+  ::kill(forger, SIGKILL);
+  ::kill(other, SIGKILL);
+}
+
+TEST_F(CliAdversary, ASupervisorsParentWinsOverAnInheritedNotifySocket) {
+  // runsv started from a systemd unit passes NOTIFY_SOCKET on; its child is runit's.
+  fs::copy_file("/bin/sh", path("runsv"));
+  const std::string cli = fs::absolute(std::getenv("DAEMONIKER_CLI")).string();
+  const pid_t supervisor = spawn([&] {
+    ::setenv("NOTIFY_SOCKET", "/run/nonexistent-notify", 1);
+    const std::string run_script = "'" + cli + "' start --pidfile '" + pidfile() +
+                                   "' -- sh -c 'echo $$ > \"" + path("prog.pid").string() +
+                                   "\"; exec sleep 60' & wait";
+    ::execl(path("runsv").c_str(), "runsv", "-c", run_script.c_str(), nullptr);
+    std::_Exit(127);
+  });
+  for (int i = 0; i < 300 && read_file(path("prog.pid")).empty(); ++i) ::usleep(10'000);
+  const long long program = std::atoll(read_file(path("prog.pid")).c_str());
+  ASSERT_GT(program, 0);
+  EXPECT_EQ(read_file("/proc/" + std::to_string(program) + "/stat").find(" " + std::to_string(supervisor) + " "),
+            read_file("/proc/" + std::to_string(program) + "/stat").find(") ") + 3)
+      << "the program is not runsv's own child: start forked";
+  EXPECT_EQ(pid_in_file(), program);
+}
+
+TEST_F(CliAdversary, KillModeProcessStopsTheDaemonAndLeavesItsChildren) {
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--chdir", dir().string(), "--", "sh", "-c",
+                 "sleep 60 & echo $! > child; wait"})
+                .exit_code,
+            0);
+  const long long daemon = pid_in_file();
+  for (int i = 0; i < 300 && read_file(path("child")).empty(); ++i) ::usleep(10'000);
+  const long long child = std::atoll(read_file(path("child")).c_str());
+  ASSERT_GT(child, 0);
+  const auto r = run({"stop", "--pidfile", pidfile(), "--kill-mode", "process", "--retry", "TERM/5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(alive(daemon));
+  EXPECT_TRUE(alive(child)) << "--kill-mode process reached a child";
+  ::kill(static_cast<pid_t>(child), SIGKILL);
 }
 
 }  // namespace

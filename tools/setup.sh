@@ -33,6 +33,7 @@ packages=(
   daemontools         # supervise, svc
   tini                # a container init (issue: containers)
   dumb-init           # another container init
+  catatonit           # podman's container init
   socat               # talks to sockets in tests
   systemd-container   # systemd-nspawn: boots systemd as PID 1 in a container
   debootstrap         # builds that container's root file system (tools/nspawn_root.sh)

@@ -19,6 +19,7 @@ struct start_args {
   std::string timeout = "30s";
   int ready_fd = -1;
   bool notify = false;
+  std::string detach = "auto";  ///< auto (fork unless supervised), always, never
   std::string user, group, chroot;
   std::vector<std::string> command;
 };
@@ -32,6 +33,7 @@ struct control_args {
 /// stop: as control_args, with its schedule.
 struct stop_args : control_args {
   std::string signal = "TERM", retry;
+  std::string kill_mode = "family";  ///< family (the daemon and its descendants) or process
 };
 
 [[noreturn]] void usage_error(const std::string& message);

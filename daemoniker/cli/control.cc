@@ -36,63 +36,89 @@ std::string pids_text(const std::vector<long long>& pids) {
 
 // "pid N has exited, but processes A, B of its session S still hold the lock of 'P'"
 std::string orphaned_text(const pid_file_status& st, const std::string& pidfile) {
-  return (st.pid > 0 ? "pid " + std::to_string(st.pid) + " has exited, but " : std::string()) +
-         "processes " + pids_text(st.lock_holders) + " of its session " +
+  return st.error + "; processes " + pids_text(st.lock_holders) + " of its session " +
          std::to_string(st.session) + " still hold the lock of '" + pidfile + "'";
 }
 
-// What is left of the daemon: its lock holders, or (unlocked file, matched) its process.
+// True while some process holds an exclusive lock on the file: cheap (no /proc scan), for
+// polling.
+bool exclusively_locked(const std::string& pidfile) {
+  const int fd = ::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd == -1) return false;
+  const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK &&
+                      ::flock(fd, LOCK_SH | LOCK_NB) == -1;
+  ::close(fd);
+  return locked;
+}
+
+// What stop acts on: the daemon's family (every process ever pinned and checked as part of
+// it), or the daemon alone. Gone when the lock is released and every one of them exited —
+// also when the daemon removed its pid file first.
 struct stop_target {
   const stop_args& a;
-  detail::pinned daemon;  // the verified daemon while it lives (invalid once it is gone)
-  bool by_lock = true;    // identified by the pid file's lock, not by a match
+  bool by_lock = true;           // identified by the pid file's lock, not by a match
+  std::vector<detail::pinned> members;
 
+  void add(detail::pinned p) {
+    for (const auto& m : members) {
+      if (m.pid() == p.pid()) return;
+    }
+    if (p.valid()) members.push_back(std::move(p));
+  }
+  bool any_alive() const {
+    for (const auto& m : members) {
+      if (m.alive()) return true;
+    }
+    return false;
+  }
+  // (--kill-mode process: the daemon's pid alone; children that inherited its lock may stay.)
   bool gone() const {
-    if (!by_lock) return !daemon.alive();
-    return detail::examine(a.pidfile, {}).status.state != pid_file_state::running;
+    return !any_alive() && !(by_lock && a.kill_mode == "family" && exclusively_locked(a.pidfile));
   }
 
-  // One signal to the daemon's session (made by daemonization), or to the daemon alone.
+  // One signal: re-examined first, so that every signal goes to what is verified now.
   void send(int sig) {
-    const examined now = detail::examine(a.pidfile, a.match);
-    if (by_lock && now.status.session != 0) {  // daemonization made it: the whole family
-      detail::signal_family(now, sig);
-      return;
+    if (by_lock && exclusively_locked(a.pidfile)) {
+      const examined now = detail::examine(a.pidfile, a.match);
+      if (a.kill_mode == "family" && now.status.session != 0) {
+        for (auto& p : detail::pin_family(now)) add(std::move(p));
+      } else if (now.status.verified) {
+        add(detail::pin_daemon(now, a.match));
+      }
     }
-    if (now.status.verified) {
-      daemon = detail::pin_daemon(now, a.match);
-      daemon.signal(sig);
+    for (const auto& m : members) {
+      if (m.alive()) m.signal(sig);
     }
   }
 
-  // Waits until gone or `until`; the daemon's pidfd wakes us as soon as it exits.
+  // Waits until gone or `until`; a member's pidfd wakes us as soon as it exits.
   bool wait(clock_type::time_point until) const {
     while (!gone()) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock_type::now());
       if (left.count() <= 0) return false;
       const int slice = static_cast<int>(std::min<long long>(left.count(), 10));
-      if (daemon.alive()) {
-        daemon.wait_exit(slice);
-        if (!daemon.alive() && !gone()) daemon.wait_exit(1);  // its children may still hold it
-      } else {
-        ::poll(nullptr, 0, slice);
+      bool waited = false;
+      for (const auto& m : members) {
+        if (!waited && m.alive()) waited = (m.wait_exit(slice), true);
       }
+      if (!waited) ::poll(nullptr, 0, slice);
     }
     return true;
   }
 };
 
-int stopped(const stop_args& a, const stop_target& t, long long pid) {
-  t.daemon.wait_exit(2000);  // the lock is released while the process still exits
+int stopped(const stop_args& a, const pid_file_status& st) {
   const std::string file = remove_if_stale(a.pidfile);
-  std::printf("daemoniker: stopped (pid %lld)\n", pid);
+  std::printf("daemoniker: stopped (%s)\n",
+              st.verified ? ("pid " + std::to_string(st.pid)).c_str()
+                          : ("processes " + pids_text(st.lock_holders) + " holding its lock").c_str());
   if (file.rfind("not removed", 0) == 0) {
     std::fprintf(stderr, "daemoniker: the pid file '%s' was %s\n", a.pidfile.c_str(), file.c_str());
   }
   return 0;
 }
 
-// Why nothing will be signalled, or "" when the file names something we may stop.
+// Says why nothing will be signalled; exit status 1.
 int refuse(const examined& e, const std::string& pidfile) {
   const pid_file_status& st = e.status;
   if (st.state == pid_file_state::unverified) {
@@ -101,7 +127,13 @@ int refuse(const examined& e, const std::string& pidfile) {
     return 1;
   }
   std::string why = st.error;
-  if (!st.lock_holders.empty()) {
+  if (st.verified) {  // identified, but this process may not signal it
+    why = "pid " + std::to_string(st.pid) + " from '" + pidfile + "' is its daemon, but " +
+          detail::forbidden_target(st.pid) + " (run stop from outside the daemon's process tree)";
+  } else if (st.session != 0) {
+    why += "; its lock holders " + pids_text(st.lock_holders) +
+           " are this process's own family (it runs inside the daemon's process tree)";
+  } else if (!st.lock_holders.empty()) {
     why += "; its lock is held by " + pids_text(st.lock_holders) +
            ", in a session that daemonization did not make (a supervisor's or a shell's)";
   }
@@ -120,8 +152,10 @@ std::string remove_if_stale(const std::string& pidfile) {
   if (fd == -1) return errno == ENOENT ? "removed" : std::string("not removed: ") + std::strerror(errno);
   std::string outcome = "kept";
   struct stat by_fd {}, by_name {};
+  // Exclusive, or shared when only readers' shared locks are on it (no daemon's lock then).
+  const bool ours = ::flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && ::flock(fd, LOCK_SH | LOCK_NB) == 0);
   if (::fstat(fd, &by_fd) == 0 && by_fd.st_ino == before.key.inode && S_ISREG(by_fd.st_mode) &&
-      ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::lstat(pidfile.c_str(), &by_name) == 0 &&
+      ours && ::lstat(pidfile.c_str(), &by_name) == 0 &&
       by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
     outcome = ::unlink(pidfile.c_str()) == 0 ? "removed" : std::string("not removed: ") + std::strerror(errno);
   }
@@ -189,10 +223,14 @@ int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
     case pid_file_state::running:
       break;
   }
-  if (!st.verified && st.session == 0) return refuse(e, a.pidfile);
-
-  stop_target t{a, detail::pin_daemon(e, a.match), !st.lock_holders.empty() || st.session != 0};
-  if (st.verified && !t.daemon.valid()) return refuse(e, a.pidfile);
+  stop_target t{a, !st.lock_holders.empty() || st.session != 0, {}};
+  // Something to signal, first: the family (made by daemonization), or the daemon alone.
+  if (t.by_lock && a.kill_mode == "family" && st.session != 0) {
+    for (auto& p : detail::pin_family(e)) t.add(std::move(p));
+  } else if (st.verified) {
+    t.add(detail::pin_daemon(e, a.match));
+  }
+  if (t.members.empty()) return refuse(e, a.pidfile);
   // start-stop-daemon: at the end of the schedule, go back to what follows "forever" (a
   // trailing "forever" repeats the whole schedule).
   std::size_t repeat_at = schedule.size();
@@ -201,19 +239,21 @@ int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
   }
   for (std::size_t i = 0; i < schedule.size(); ++i) {
     const auto& step = schedule[i];
-    if (t.gone()) return stopped(a, t, st.pid);  // checked right before each signal
+    if (t.gone()) return stopped(a, st);  // checked right before each signal
     if (step.kind == schedule_step::send) t.send(step.signal);
     if (step.kind == schedule_step::wait && t.wait(clock_type::now() + step.timeout)) {
-      return stopped(a, t, st.pid);
+      return stopped(a, st);
     }
     if (i + 1 == schedule.size() && repeat_at < schedule.size()) i = repeat_at - 1;
   }
-  if (t.gone()) return stopped(a, t, st.pid);
-  const pid_file_status now = detail::examine(a.pidfile, {}).status;
+  if (t.gone()) return stopped(a, st);
+  std::string left;
+  for (const auto& m : t.members) {
+    if (m.alive()) left += (left.empty() ? "" : ", ") + std::to_string(m.pid());
+  }
   std::fprintf(stderr, "daemoniker: the daemon is still running after the schedule %s (%s)\n",
                schedule_text(schedule).c_str(),
-               now.lock_holders.empty() ? ("pid " + std::to_string(st.pid)).c_str()
-                                        : ("its lock held by " + pids_text(now.lock_holders)).c_str());
+               left.empty() ? "its pid file is still locked" : ("processes " + left).c_str());
   return 1;
 }
 

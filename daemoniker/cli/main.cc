@@ -56,6 +56,11 @@ void add_start_options(CLI::App* cmd, start_args& a) {
   cmd->add_flag("--notify", a.notify,
                 "wait until the program sends READY=1 to $NOTIFY_SOCKET (sd_notify); under "
                 "systemd, systemd's own socket, passed through");
+  cmd->add_option("--detach", a.detach,
+                  "auto: fork unless a supervisor or container init runs us; always; never "
+                  "(exec in place, as under a supervisor)")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   cmd->add_option("--user", a.user, "run as this user (name or id), with its groups only");
   cmd->add_option("--group", a.group, "run with this group (default: the user's)");
   cmd->add_option("--chroot", a.chroot, "chroot into this directory (--chdir is then inside it)");
@@ -94,6 +99,10 @@ int run_command(int argc, char** argv) {
   auto* restart_cmd = app.add_subcommand("restart", "Stop the daemon if it runs, then start PROGRAM");
   add_start_options(restart_cmd, restart);
   restart_cmd->add_option("--retry", restart_stop.retry, "stop schedule, as for stop");
+  restart_cmd->add_option("--exec", restart_stop.match.exec, "for stopping, as for stop");
+  restart_cmd->add_option("--name", restart_stop.match.name, "for stopping, as for stop");
+  restart_cmd->add_option("--kill-mode", restart_stop.kill_mode, "for stopping, as for stop")
+      ->check(CLI::IsMember({"family", "process"}));
 
   stop_args stop;
   auto* stop_cmd = app.add_subcommand("stop", "Stop the daemon; exit 0 once it is gone");
@@ -101,6 +110,11 @@ int run_command(int argc, char** argv) {
   stop_cmd->add_option("--signal", stop.signal, "the first signal")->capture_default_str();
   stop_cmd->add_option("--retry", stop.retry,
                        "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
+  stop_cmd->add_option("--kill-mode", stop.kill_mode,
+                       "family: the daemon, what holds its lock and their descendants; process: "
+                       "the daemon's pid only (sshd-like daemons whose children must survive)")
+      ->check(CLI::IsMember({"family", "process"}))
+      ->capture_default_str();
 
   control_args status;
   auto* status_cmd = app.add_subcommand("status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown");

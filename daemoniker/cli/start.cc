@@ -111,6 +111,20 @@ bool running_unlocked(const start_args& a, const std::string& program) {
   return true;
 }
 
+// Everything `fd` gives until EOF (a short message on a pipe).
+std::string read_all(int fd) {
+  std::string out;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == -1 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 // Moves a descriptor the command made above `floor`, so that it can never be the --ready-fd
 // number the program is promised.
 int above(int fd, int floor) {
@@ -341,6 +355,7 @@ struct start_fds {
   int exec_pipe[2] = {-1, -1};   // the exec result: EOF means PROGRAM runs
   int ready_pipe[2] = {-1, -1};  // --ready-fd: the program's end becomes fd N
   int interrupts = -1;           // signalfd for INT, TERM, HUP while we wait
+  int go[2] = {-1, -1};          // --notify: the socket's path, once the daemon confirmed
   notify_socket notify;
 };
 
@@ -400,14 +415,18 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   // Every descriptor the command makes lies above --ready-fd: that number is the program's.
   const int lowest = std::max(3, a.ready_fd + 1);
   start_fds f;
-  if (::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(f.ready_pipe, O_CLOEXEC) == -1)) {
+  if (::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(f.ready_pipe, O_CLOEXEC) == -1) ||
+      (a.notify && ::pipe2(f.go, O_CLOEXEC) == -1)) {
     std::perror("daemoniker: pipe");
     return 1;
   }
-  for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1]}) *fd = above(*fd, lowest);
+  for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1], &f.go[0], &f.go[1]}) {
+    *fd = above(*fd, lowest);
+  }
   options opts = base;
   opts.shielded_fds.push_back(f.exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
+  if (a.notify) opts.shielded_fds.push_back(f.go[0]);
   // Ctrl-C, Ctrl-\\, a TERM or any other signal that would end us while we wait must not leave
   // a half-started daemon: they are held (the daemon's mask is reset by the library) and read
   // from a signalfd below. SIGPIPE too: a closed stdout must not end us before the daemon is.
@@ -419,11 +438,6 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   }
   ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
   f.interrupts = above(::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
-  if (a.notify && !f.notify.open(lowest)) {
-    std::perror("daemoniker: cannot create the notify socket");
-    f.notify.remove();
-    return 1;
-  }
   // The daemon becomes our child once the intermediate process exits, so that we learn how it
   // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -432,7 +446,14 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   auto [is_parent] = ctx(a.pidfile, opts);
   if (!is_parent) {
     notify_ready();  // to the invoking process: the pid file is ours; now PROGRAM
-    if (f.notify.fd != -1) ::setenv("NOTIFY_SOCKET", f.notify.path.c_str(), 1);
+    if (a.notify) {  // the socket exists only once we confirmed: nothing to leak before
+      const std::string socket = read_all(f.go[0]);
+      if (socket.empty()) {  // the invoking process is gone or could not make it
+        release_pid_file();
+        std::_Exit(1);
+      }
+      ::setenv("NOTIFY_SOCKET", socket.c_str(), 1);
+    }
     int held = held_pid_file_descriptor();
     if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
       const int moved = ::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
@@ -450,6 +471,17 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   start_watch watch(a, ctx.daemon_pid());
   ::close(f.exec_pipe[1]);
   if (f.ready_pipe[1] != -1) ::close(f.ready_pipe[1]);
+  if (a.notify) {
+    ::close(f.go[0]);
+    const bool made = f.notify.open(lowest);
+    const int error = errno;
+    if (made) (void)!::write(f.go[1], f.notify.path.data(), f.notify.path.size());
+    ::close(f.go[1]);
+    if (!made) {
+      f.notify.remove();
+      watch.fail(std::string("cannot create the notify socket: ") + std::strerror(error));
+    }
+  }
   auto check_interrupt = [&](const pollfd& p) {
     if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
     signalfd_siginfo info{};
@@ -541,7 +573,8 @@ int do_start(const start_args& a) {
   }
   if (running_unlocked(a, program)) return 1;
   const options opts = make_options(a, *umask, *timeout);
-  if (supervised()) return start_supervised(a, opts);
+  const bool in_place = a.detach == "never" || (a.detach == "auto" && supervised());
+  if (in_place) return start_supervised(a, opts);
   return start_detached(a, opts, *timeout);
 }
 

@@ -43,8 +43,8 @@ holding holds_lock(pid_t pid, const file_key& key) noexcept;
 /// Every visible process that holds the exclusive flock of `key` (a /proc scan), sorted.
 std::vector<pid_t> lock_holders(const file_key& key);
 
-/// The children of `pid` (a /proc scan).
-std::vector<pid_t> children_of(pid_t pid);
+/// The children of `parent` (a /proc scan).
+std::vector<pid_t> children_of(pid_t parent);
 
 /// The session of `pid`, or 0 when it cannot be told.
 pid_t session_of(pid_t pid) noexcept;
@@ -94,14 +94,16 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
 /// (holds the lock, or matches `match` for an unlocked file). Invalid when it is not verified.
 pinned pin_daemon(const examined& e, const process_match& match) noexcept;
 
-/// Sends `sig` to the daemon's family as examined in `e` (its session made by daemonization):
-/// the verified daemon, the lock holders, and their descendants — each pinned, and re-checked
-/// after pinning (a holder still holds the lock, a descendant still has the same parent).
-/// Never the caller or its ancestors. Returns how many were signalled.
-int signal_family(const examined& e, int sig);
+/// The daemon's family as examined in `e`, when daemonization made its session: the lock
+/// holders (the daemon among them) and their descendants, each pinned and checked after
+/// pinning (a holder holds the lock, a descendant has the parent the walk saw). Empty when the
+/// session was not made by daemonization, or when the caller or one of its ancestors is in the
+/// family (signalling it would hit the caller's own tree).
+std::vector<pinned> pin_family(const examined& e);
 
-/// "" when `pid` matches every criterion of `m`; otherwise what did not match. --exec also
-/// matches a script run by an interpreter (the script is its first or second argument).
+/// "" when `pid` matches every criterion of `m`; otherwise what did not match. --exec matches
+/// the process's executable, or, for a script, its #! interpreter with the script's name as
+/// the process name (never argv, which any process may forge).
 std::string mismatch(pid_t pid, const process_match& m);
 
 }  // namespace daemoniker::detail

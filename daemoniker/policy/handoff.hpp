@@ -79,7 +79,8 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
 ///         d{{}, {}, {}, fork_handoff{.allow_threads = true}};
 ///
 /// Under a supervisor that expects the program in the foreground (detect_supervisor():
-/// systemd Type=notify or socket activation, runit, s6, daemontools) it does not fork at all —
+/// systemd Type=notify or socket activation, runit, s6, daemontools, a container's PID 1 or a
+/// container init such as tini) it does not fork at all —
 /// daemon(7) asks for the SysV steps to be optional: umask, chdir, stdio (streams left to their
 /// default stay with the supervisor), the pid file and readiness (READY=1) still happen, the
 /// fd sweep, signal reset, forks and new session do not. `detach` forces either way.

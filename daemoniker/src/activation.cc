@@ -19,6 +19,34 @@ std::vector<listen_fd>& adopted() {
   return fds;
 }
 
+#if !defined(_WIN32)
+std::string comm_of(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+// The kernel's initial pid namespace has a fixed inode (PROC_PID_INIT_INO); a container's
+// does not. Unknown (no /proc) counts as initial: nothing is assumed.
+bool in_initial_pid_namespace() {
+  char link[64] = {};
+  const ssize_t n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+  return n <= 0 || std::string(link, static_cast<std::size_t>(n)) == "pid:[4026531836]";
+}
+
+// PID 1 of a container that reaps orphans and forwards signals to its child — which must
+// therefore stay in the foreground. Anything else (a shell, systemd) is not one.
+supervisor container_init(const std::string& name) {
+  if (name == "tini") return supervisor::tini;
+  if (name == "dumb-init") return supervisor::dumb_init;
+  if (name == "docker-init") return supervisor::docker_init;
+  if (name == "catatonit") return supervisor::catatonit;
+  if (name == "s6-svscan") return supervisor::s6_overlay;
+  return supervisor::none;
+}
+#endif
+
 }  // namespace
 
 namespace detail {
@@ -48,6 +76,12 @@ supervisor detect_supervisor() noexcept {
   return supervisor::none;
 #else
   try {
+    // The parent first: runsv, s6-supervise or supervise may themselves run in a systemd unit
+    // whose NOTIFY_SOCKET their children inherit.
+    const std::string parent = comm_of(::getppid());
+    if (parent == "runsv") return supervisor::runit;
+    if (parent == "s6-supervise") return supervisor::s6;
+    if (parent == "supervise") return supervisor::daemontools;
     if (const char* notify = std::getenv("NOTIFY_SOCKET"); notify != nullptr && *notify != '\0') {
       return supervisor::systemd;
     }
@@ -55,12 +89,9 @@ supervisor detect_supervisor() noexcept {
       return supervisor::systemd;
     }
     if (!adopted().empty()) return supervisor::systemd;
-    std::ifstream comm("/proc/" + std::to_string(::getppid()) + "/comm");
-    std::string parent;
-    std::getline(comm, parent);
-    if (parent == "runsv") return supervisor::runit;
-    if (parent == "s6-supervise") return supervisor::s6;
-    if (parent == "supervise") return supervisor::daemontools;
+    // A container's main process: exiting or forking away would stop the container.
+    if (::getpid() == 1) return supervisor::pid1;
+    if (::getppid() == 1 && !in_initial_pid_namespace()) return container_init(parent);
   } catch (...) {
   }
   return supervisor::none;

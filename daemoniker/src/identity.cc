@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
@@ -183,9 +184,9 @@ bool pinned::wait_exit(int ms) const noexcept {
   return r > 0;
 }
 
-int signal_family(const examined& e, int sig) {
+std::vector<pinned> pin_family(const examined& e) {
   const pid_file_status& st = e.status;
-  if (st.session == 0 || !made_by_daemonization(static_cast<pid_t>(st.session))) return 0;
+  if (st.session == 0 || !made_by_daemonization(static_cast<pid_t>(st.session))) return {};
   // Who is whose child, once; then the roots (the lock holders, the daemon among them) and
   // everything below them.
   std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
@@ -201,37 +202,81 @@ int signal_family(const examined& e, int sig) {
       if (ppid == family[at].first) family.emplace_back(pid, ppid);
     }
   }
-  int signalled = 0;
+  // Every member pinned and checked before any is signalled: once signals fly, parents exit
+  // and children are re-parented, and a check made then would lose them.
+  std::vector<pinned> pinned_family;
   for (const auto& [pid, parent] : family) {
-    if (forbidden_target(pid) != nullptr) continue;
-    const pinned p(pid);
-    // Pinned first, checked after: the process we signal is the one we checked.
+    // The caller inside the family (a login session of an sshd, a helper of the daemon):
+    // stopping the family would stop the caller's own ancestors, or leave them alone and kill
+    // their other children — both wrong. Nothing, then.
+    if (forbidden_target(pid) != nullptr) return {};
+    pinned p(pid);
     const bool still = parent == 0 ? holds_lock(pid, e.key) == holding::yes
                                    : stat_field(pid, 4) == parent;
-    if (p.valid() && still && p.signal(sig) == 0) ++signalled;
+    if (p.valid() && still) pinned_family.push_back(std::move(p));
   }
-  return signalled;
+  return pinned_family;
 }
+
+namespace {
+
+bool runs_executable(const std::string& proc, const struct stat& want) {
+  struct stat have {};
+  return ::stat((proc + "/exe").c_str(), &have) == 0 && have.st_dev == want.st_dev &&
+         have.st_ino == want.st_ino;
+}
+
+// A script started directly runs its #! interpreter, and the kernel names the process after the
+// script (comm), as start-stop-daemon's --exec INTERPRETER --name SCRIPT would match it. argv is
+// not looked at: any process may claim any argv.
+bool runs_script(const std::string& proc, const std::string& script) {
+  std::string line = read_small(script).substr(0, 256);
+  if (line.rfind("#!", 0) != 0) return false;
+  line = line.substr(2, line.find('\n') - 2);
+  std::vector<std::string> words;
+  for (std::size_t at = 0; at < line.size();) {
+    const std::size_t start = line.find_first_not_of(" \t", at);
+    if (start == std::string::npos) break;
+    const std::size_t end = std::min(line.find_first_of(" \t", start), line.size());
+    words.push_back(line.substr(start, end - start));
+    at = end;
+  }
+  if (words.empty()) return false;
+  std::string interpreter = words[0];
+  if (interpreter.size() >= 4 && interpreter.substr(interpreter.size() - 4) == "/env" && words.size() > 1) {
+    interpreter = words[1];  // #!/usr/bin/env sh: the interpreter env finds in PATH
+    if (interpreter.find('/') == std::string::npos) {
+      const char* path = std::getenv("PATH");
+      const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+      for (std::size_t at = 0; at <= dirs.size();) {
+        const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
+        const std::string candidate = dirs.substr(at, colon - at) + "/" + words[1];
+        if (::access(candidate.c_str(), X_OK) == 0) {
+          interpreter = candidate;
+          break;
+        }
+        at = colon + 1;
+      }
+    }
+  }
+  struct stat want {};
+  if (::stat(interpreter.c_str(), &want) == -1 || !runs_executable(proc, want)) return false;
+  std::string comm = read_small(proc + "/comm");
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  const std::string name = std::filesystem::path(script).filename().string();
+  return !comm.empty() && comm == name.substr(0, 15);
+}
+
+}  // namespace
 
 std::string mismatch(pid_t pid, const process_match& m) {
   const std::string proc = "/proc/" + std::to_string(pid);
   if (!m.exec.empty()) {
     struct stat want {};
     if (::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
-    auto is_it = [&](const std::string& path) {
-      struct stat have {};
-      return ::stat(path.c_str(), &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino;
-    };
-    // Its executable — or, for a script, its interpreter's first or second argument (relative
-    // paths resolved in its working directory).
-    bool found = is_it(proc + "/exe");
-    const std::string cmdline = read_small(proc + "/cmdline");
-    for (std::size_t at = 0, n = 0; !found && n < 2 && at < cmdline.size(); ++n) {
-      const std::string arg = cmdline.c_str() + at;
-      found = !arg.empty() && is_it(arg.front() == '/' ? arg : proc + "/cwd/" + arg);
-      at += arg.size() + 1;
+    if (!runs_executable(proc, want) && !runs_script(proc, m.exec)) {
+      return "its executable is not " + m.exec;
     }
-    if (!found) return "its executable is not " + m.exec;
   }
   if (!m.name.empty()) {
     std::string comm = read_small(proc + "/comm");
@@ -280,13 +325,13 @@ bool exists(long long pid) {
   return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
 }
 
-// The file is locked: who is its daemon?
+// The file is locked: who is its daemon? (Verified is about identity; whether this process
+// may signal it is forbidden_target()'s business, when signalling.)
 void find_daemon(examined& e, const std::string& where, const process_match& match) {
   pid_file_status& st = e.status;
   st.state = pid_file_state::running;
-  const char* forbidden = forbidden_target(st.pid);
-  const holding held = st.pid > 0 && forbidden == nullptr ? holds_lock(static_cast<pid_t>(st.pid), e.key)
-                                                          : holding::no;
+  const bool named = st.pid > 1 && st.pid <= 0x3fffffff;
+  const holding held = named ? holds_lock(static_cast<pid_t>(st.pid), e.key) : holding::no;
   if (held == holding::yes && !match.empty()) {
     if (const std::string why = mismatch(static_cast<pid_t>(st.pid), match); !why.empty()) {
       // Not the process the caller means: nothing of this file's is to be signalled.
@@ -300,17 +345,17 @@ void find_daemon(examined& e, const std::string& where, const process_match& mat
     st.lock_holders = {st.pid};  // the others, if any, are looked for only when stopping
   } else {
     for (const pid_t holder : lock_holders(e.key)) st.lock_holders.push_back(holder);
-  }
-  if (!st.verified) {
-    st.error = st.pid == 0          ? where + " is locked but holds no valid pid"
-               : forbidden != nullptr ? where + " names pid " + std::to_string(st.pid) + ", and " + forbidden
+    st.error = st.pid == 0 ? where + " is locked but does not start with a pid"
+               : st.pid == 1 ? where + " names pid 1 (init), which never holds it"
                : held == holding::unknown
                    ? "cannot verify pid " + std::to_string(st.pid) + " from " + where +
                          ": no permission to read /proc/" + std::to_string(st.pid) +
                          "/fdinfo (run as its owner, or as root)"
-                   : where + " is locked, but pid " + std::to_string(st.pid) +
-                         " named in it does not hold its lock (it exited, and the number may "
-                         "have been reused)";
+               : exists(st.pid) ? where + " is locked, but pid " + std::to_string(st.pid) +
+                                      " named in it does not hold its lock (another tool "
+                                      "overwrote the file?)"
+                                : where + " is locked, but pid " + std::to_string(st.pid) +
+                                      " has exited";
   }
   // The family's session: the daemon's, or the one every lock holder shares.
   pid_t sid = 0;
@@ -324,19 +369,9 @@ void find_daemon(examined& e, const std::string& where, const process_match& mat
 }
 
 // The file is not locked: stale, or a live pid that only a match can vouch for.
-void judge_unlocked(examined& e, const std::string& where, const process_match& match,
-                    long long leading) {
+void judge_unlocked(examined& e, const std::string& where, const process_match& match) {
   pid_file_status& st = e.status;
   if (!exists(st.pid)) {
-    // Content that is not exactly a pid but starts with a live one ("3 extra", "PID\n3"...)
-    // may still be someone's: never stale, never deleted.
-    if (st.pid == 0 && exists(leading)) {
-      st.state = pid_file_state::unverified;
-      st.error = where + " is not locked and does not hold exactly one pid, but starts with "
-                 "live pid " + std::to_string(leading) + ": not a pid file to act on; check it "
-                 "and remove it by hand";
-      return;
-    }
     st.state = pid_file_state::stale;
     return;
   }
@@ -385,17 +420,21 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
     }
     e.key = {major(info.st_dev), minor(info.st_dev), static_cast<unsigned long long>(info.st_ino)};
     char buf[64];
-    const ssize_t n = ::pread(fd, buf, sizeof buf, 0);
-    // A pid file holds one number; anything longer is not one.
-    st.pid = n > 0 && n < static_cast<ssize_t>(sizeof buf) ? parse_pid(buf, static_cast<std::size_t>(n)) : 0;
-    const long long leading = n > 0 ? std::strtoll(std::string(buf, static_cast<std::size_t>(n)).c_str(), nullptr, 10) : 0;
-    // The lock, not the pid, tells whether the daemon runs. The test is exclusive, so that any
-    // lock held on the file shows (it is dropped at once, by close).
-    const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-    const int lock_error = errno;
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    // The number the file starts with, as start-stop-daemon reads it ("1234\n", "1234 extra").
+    buf[n > 0 ? n : 0] = '\0';
+    const char* digits = buf + std::strspn(buf, " \t\r\n");
+    const long long leading = std::isdigit(static_cast<unsigned char>(*digits)) != 0 ? std::strtoll(digits, nullptr, 10) : 0;
+    st.pid = leading > 0 && leading <= 0x3fffffff ? leading : 0;
+    // The lock, not the pid, tells whether the daemon runs; a daemon's lock is exclusive. A
+    // file that only shared locks hold (anyone who can read it may take one) has no daemon.
+    // Both tests are dropped at once, by close.
+    bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    int lock_error = errno;
+    if (!unlocked && lock_error == EWOULDBLOCK && ::flock(fd, LOCK_SH | LOCK_NB) == 0) unlocked = true;
     ::close(fd);
     if (unlocked) {
-      judge_unlocked(e, where, match, leading);
+      judge_unlocked(e, where, match);
     } else if (lock_error == EWOULDBLOCK) {
       find_daemon(e, where, match);
     } else {

@@ -165,6 +165,13 @@ step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcep
   return fill(c, path);
 }
 
+// True when the file open as `fd` carries shared locks only — anyone who can read it may take
+// one, and a daemon's lock is exclusive: such a file has no daemon, and is stale. Our shared
+// lock, taken here, then protects the unlink as the exclusive one does.
+bool only_shared_locks(int fd) noexcept {
+  return retry_eintr([&] { return sys().flock(fd, LOCK_SH | LOCK_NB); }) == 0;
+}
+
 // What a failed link() found at `path`: a live daemon (its pid in `holder`), a stale file that
 // was removed (try again), something that vanished (try again), a stale file that another
 // starter is removing right now (wait a moment, try again), or an error.
@@ -189,7 +196,8 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
                         "device): remove it, or choose another pid file path");
     return found::error;
   }
-  if (retry_eintr([&] { return sys().flock(old, LOCK_EX | LOCK_NB); }) == -1) {
+  if (retry_eintr([&] { return sys().flock(old, LOCK_EX | LOCK_NB); }) == -1 &&
+      !(errno == EWOULDBLOCK && only_shared_locks(old))) {
     const int e = errno;
     holder = e == EWOULDBLOCK ? read_pid(old) : 0;
     // Locked, but naming a pid that no longer exists: another starter (or an invoking process
@@ -206,7 +214,7 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
   // We hold the lock of a file nobody else holds: it is stale, if it is still the one named.
   found result = found::vanished;
   if (names(path, old)) {
-    if (sys().unlink(path) == -1) {
+    if (sys().unlink(path) == -1 && errno != ENOENT) {  // ENOENT: another starter removed it
       error = pid_failure(errno, path,
                           "is stale (its daemon is gone) but cannot be removed: remove it by "
                           "hand, or fix the directory's permissions");
@@ -375,8 +383,9 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
   drop(c);
   if (holder_gone) {
     return pid_failure(0, path,
-                       "is locked, but not by the pid it names (that process is gone): a child "
-                       "of the old daemon still holds its lock; stop that process group first");
+                       "is locked, but not by the pid it names (that process is gone): another "
+                       "process holds its lock — a child of the old daemon that inherited it, "
+                       "say; `daemoniker status --pidfile` names it, `daemoniker stop` ends it");
   }
   if (holder > 0) return step_status::failure(step::already_running, 0, path, holder);
   return pid_failure(EAGAIN, path, "kept changing while it was being taken; retry");

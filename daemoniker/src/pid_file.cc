@@ -33,6 +33,11 @@ void send(const std::filesystem::path& pid_file, int signal, const process_match
       break;
   }
   if (!st.verified) throw std::system_error(EPERM, std::generic_category(), st.error + "; not signalled");
+  if (const char* why = detail::forbidden_target(st.pid)) {
+    throw std::system_error(EPERM, std::generic_category(),
+                            "pid " + std::to_string(st.pid) + " from " + where +
+                                " is its daemon, but " + why + "; not signalled");
+  }
   const detail::pinned daemon = detail::pin_daemon(e, match);
   if (!daemon.valid()) {
     throw std::system_error(ESRCH, std::generic_category(),
