@@ -760,7 +760,9 @@ TEST_F(CliAdversary, StopReachesEveryDescendantEvenThoseReparentedOnTheWay) {
                  "time.sleep(60)' & echo $! >> workers; done; wait"})
                 .exit_code,
             0);
-  for (int i = 0; i < 300 && std::count(read_file(path("workers")).begin(), read_file(path("workers")).end(), '\n') < 20; ++i) {
+  for (int i = 0; i < 300; ++i) {
+    const std::string workers = read_file(path("workers"));
+    if (std::count(workers.begin(), workers.end(), '\n') >= 20) break;
     ::usleep(10'000);
   }
   ::usleep(300'000);  // the workers closed their descriptors
@@ -858,6 +860,16 @@ TEST_F(CliAdversary, ASupervisorsParentWinsOverAnInheritedNotifySocket) {
             read_file("/proc/" + std::to_string(program) + "/stat").find(") ") + 3)
       << "the program is not runsv's own child: start forked";
   EXPECT_EQ(pid_in_file(), program);
+}
+
+TEST_F(CliAdversary, UserAloneDoesNotIdentifyAProcess) {
+  const pid_t other = bystander();  // runs as root, as most processes do
+  write_file(path("app.pid"), std::to_string(other) + "\n");
+  const auto r = run({"stop", "--pidfile", pidfile(), "--user", "root"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--user alone"));
+  EXPECT_TRUE(alive(other));
+  ::kill(other, SIGKILL);
 }
 
 TEST_F(CliAdversary, KillModeProcessStopsTheDaemonAndLeavesItsChildren) {

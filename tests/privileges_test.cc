@@ -25,6 +25,10 @@
 
 #include "tests/support.hpp"
 
+// Under LeakSanitizer (the asan-ubsan run), the leak check at exit needs /proc, which a
+// chrooted daemon does not have: it would turn a clean exit into status 1. Off there only.
+extern "C" int __lsan_is_turned_off() { return ::access("/proc/self/maps", R_OK) != 0 ? 1 : 0; }
+
 namespace daemoniker::testing {
 namespace {
 

@@ -185,12 +185,12 @@ struct activation {
 
 int start_supervised(const start_args& a, const options& opts) {
   if (a.ready_fd != -1 && ::fcntl(a.ready_fd, F_GETFD) == -1) {
+    // Nobody listens for readiness here (a container's init, a supervisor without a
+    // notification fd): the program's write to fd N fails harmlessly; say so and go on.
     std::fprintf(stderr,
-                 "daemoniker: --ready-fd %d: under a supervisor the program writes its readiness "
-                 "to the supervisor's notification fd itself, but fd %d is not open: set the "
-                 "supervisor's notification fd to %d (s6: notification-fd), or leave --ready-fd out\n",
-                 a.ready_fd, a.ready_fd, a.ready_fd);
-    return 1;
+                 "daemoniker: note: --ready-fd %d is not open, so no supervisor waits for "
+                 "readiness here (s6 would pass its notification-fd); running the program anyway\n",
+                 a.ready_fd);
   }
   const activation passed = activation::take();
   start_context ctx = make_context(a, detach_mode::never);

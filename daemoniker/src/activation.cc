@@ -35,10 +35,20 @@ bool in_initial_pid_namespace() {
   return n <= 0 || std::string(link, static_cast<std::size_t>(n)) == "pid:[4026531836]";
 }
 
+// /proc belongs to this process's pid namespace (`unshare --pid` without --mount-proc leaves
+// the host's): otherwise /proc/1 is someone else's PID 1, and its name proves nothing.
+bool proc_is_ours() {
+  char link[32] = {};
+  const ssize_t n = ::readlink("/proc/self", link, sizeof link - 1);
+  return n > 0 && std::strtoll(link, nullptr, 10) == ::getpid();
+}
+
 // PID 1 of a container that reaps orphans and forwards signals to its child — which must
-// therefore stay in the foreground. Anything else (a shell, systemd) is not one.
+// therefore stay in the foreground. Anything else (a shell, systemd, sysvinit) is not one.
+// Podman mounts catatonit as /run/podman-init; tini also ships as tini-static.
 supervisor container_init(const std::string& name) {
-  if (name == "tini") return supervisor::tini;
+  if (name == "tini" || name == "tini-static") return supervisor::tini;
+  if (name == "podman-init") return supervisor::catatonit;
   if (name == "dumb-init") return supervisor::dumb_init;
   if (name == "docker-init") return supervisor::docker_init;
   if (name == "catatonit") return supervisor::catatonit;
@@ -77,11 +87,17 @@ supervisor detect_supervisor() noexcept {
 #else
   try {
     // The parent first: runsv, s6-supervise or supervise may themselves run in a systemd unit
-    // whose NOTIFY_SOCKET their children inherit.
+    // whose NOTIFY_SOCKET their children inherit; a container's PID 1 may be given one too
+    // (systemd-nspawn, podman --sdnotify).
     const std::string parent = comm_of(::getppid());
     if (parent == "runsv") return supervisor::runit;
     if (parent == "s6-supervise") return supervisor::s6;
     if (parent == "supervise") return supervisor::daemontools;
+    // A container's main process: exiting or forking away would stop the container.
+    if (::getpid() == 1) return supervisor::pid1;
+    if (::getppid() == 1 && !in_initial_pid_namespace() && proc_is_ours()) {
+      if (const supervisor init = container_init(parent); init != supervisor::none) return init;
+    }
     if (const char* notify = std::getenv("NOTIFY_SOCKET"); notify != nullptr && *notify != '\0') {
       return supervisor::systemd;
     }
@@ -89,9 +105,6 @@ supervisor detect_supervisor() noexcept {
       return supervisor::systemd;
     }
     if (!adopted().empty()) return supervisor::systemd;
-    // A container's main process: exiting or forking away would stop the container.
-    if (::getpid() == 1) return supervisor::pid1;
-    if (::getppid() == 1 && !in_initial_pid_namespace()) return container_init(parent);
   } catch (...) {
   }
   return supervisor::none;

@@ -42,6 +42,9 @@
 #include "daemoniker/policy/reexec.hpp"
 
 namespace daemoniker {
+namespace detail {
+void stayed_in_container() noexcept;  // src/notify.cc: READY=1 without MAINPID then
+}  // namespace detail
 namespace {
 
 using detail::retry_eintr;
@@ -484,6 +487,18 @@ int thread_count() noexcept {
 // through notify_ready() (READY=1), sent here unless the program confirms itself.
 role stay_in_foreground(plan& p, const stages& st) {
   p.foreground = true;
+  switch (detect_supervisor()) {
+    case supervisor::pid1:
+    case supervisor::tini:
+    case supervisor::dumb_init:
+    case supervisor::docker_init:
+    case supervisor::catatonit:
+    case supervisor::s6_overlay:
+      detail::stayed_in_container();
+      break;
+    default:
+      break;
+  }
   if (auto s = st.settle(p); !s.ok()) detail::fail_invoker(s, p);
   if (!st.defer_confirmation) notify_ready();
   return role::daemon;

@@ -353,7 +353,8 @@ void find_daemon(examined& e, const std::string& where, const process_match& mat
                          "/fdinfo (run as its owner, or as root)"
                : exists(st.pid) ? where + " is locked, but pid " + std::to_string(st.pid) +
                                       " named in it does not hold its lock (another tool "
-                                      "overwrote the file?)"
+                                      "overwrote the file, or its daemon runs in another pid "
+                                      "namespace, where that number means another process)"
                                 : where + " is locked, but pid " + std::to_string(st.pid) +
                                       " has exited";
   }
@@ -378,6 +379,12 @@ void judge_unlocked(examined& e, const std::string& where, const process_match& 
   st.state = pid_file_state::unverified;
   if (const char* forbidden = forbidden_target(st.pid)) {
     st.error = where + " is not locked and names pid " + std::to_string(st.pid) + ", and " + forbidden;
+    return;
+  }
+  if (!match.empty() && match.exec.empty() && match.name.empty()) {
+    st.error = where + " is not locked, and --user alone does not identify pid " +
+               std::to_string(st.pid) + " (most processes run as root or as the same user): "
+               "add --exec or --name";
     return;
   }
   if (match.empty()) {

@@ -20,6 +20,12 @@ namespace detail {
 // The handoff's side (src/handoff.cc, src/windows/handoff.cc).
 void confirm_startup(bool ready, const char* message, int exit_code) noexcept;
 void extend_confirmation(std::chrono::milliseconds more) noexcept;
+
+namespace {
+bool container_main = false;
+}  // namespace
+void stayed_in_container() noexcept { container_main = true; }
+bool main_pid_is_local() noexcept { return container_main; }
 }  // namespace detail
 
 namespace {
@@ -73,7 +79,11 @@ std::string one_line(std::string_view text) {
 void notify_ready(std::string_view status) noexcept {
   try {
     detail::confirm_startup(true, "", 0);
-    std::string message = "READY=1\nMAINPID=" + std::to_string(own_pid()) + "\n";
+    // No MAINPID from a container's main process: its pid is the container's, and names
+    // another process (or none) where the NOTIFY_SOCKET listener runs; the sender's own
+    // credentials say who it is.
+    std::string message = detail::main_pid_is_local() ? "READY=1\n"
+                                                      : "READY=1\nMAINPID=" + std::to_string(own_pid()) + "\n";
     if (!status.empty()) message += "STATUS=" + one_line(status) + "\n";
     sd_notify(message);
 #if !defined(_WIN32)

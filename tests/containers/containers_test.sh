@@ -110,13 +110,14 @@ check "pid1: ... exit status 0" ns_ended 0
 mkdir -p "$tmp/bin"
 cp "$(command -v tini)" "$tmp/bin/docker-init"
 cp "$(command -v tini)" "$tmp/bin/s6-svscan"
-for init_cmd in tini dumb-init catatonit "$tmp/bin/docker-init" "$tmp/bin/s6-svscan"; do
+cp "$(command -v catatonit)" "$tmp/bin/podman-init"  # podman run --init mounts it so
+for init_cmd in tini dumb-init catatonit "$tmp/bin/docker-init" "$tmp/bin/s6-svscan" "$tmp/bin/podman-init"; do
   init_name=$(basename "$init_cmd")
   d=$tmp/$init_name && mkdir -p "$d"
   in_namespace "$init_cmd" -- "$daemon" "$d"
   wait_until 10 test -s "$d/observed" || fail "$init_cmd: the program did not start"
   obs=$(cat "$d/observed" 2>/dev/null)
-  case $init_name in s6-svscan) want=s6_overlay ;; *) want=${init_name/-/_} ;; esac
+  case $init_name in s6-svscan) want=s6_overlay ;; podman-init) want=catatonit ;; *) want=${init_name/-/_} ;; esac
   init_cmd=$init_name
   echo "$init_cmd: init host pid $init, observed: $obs"
   check "$init_cmd: detect_supervisor() says $want" [ "$(field "$obs" supervisor)" == "$want" ]
@@ -144,8 +145,8 @@ in_namespace env "NOTIFY_SOCKET=$sock" tini -- "$daemon" "$d"
 wait_until 10 test -s "$d/observed"
 wait_until 5 grep -q READY=1 "$d/datagrams"
 check "tini+notify: READY=1 reached the NOTIFY_SOCKET" grep -q "READY=1" "$d/datagrams"
-check "tini+notify: ... with MAINPID the program's pid" \
-  grep -q "MAINPID=$(field "$(cat "$d/observed")" pid)" "$d/datagrams"
+check "tini+notify: ... without MAINPID (a container's pid names another process outside)" \
+  eval '! grep -q MAINPID "$d/datagrams"'
 kill -TERM "$init"
 check "tini+notify: stopped with status 0" ns_ended 0
 
@@ -170,6 +171,22 @@ check "cli under tini: the program runs in place as tini's child (pid file = its
 check "cli under tini: tini still runs" alive "$init"
 kill -TERM "$init"
 check "cli under tini: tini's forwarded SIGTERM stops it, exit 0" ns_ended 0
+
+# As PID 1 with a NOTIFY_SOCKET (systemd-nspawn without -b, podman --sdnotify): still in place.
+d=$tmp/cli-pid1-notify && mkdir -p "$d"
+in_namespace env NOTIFY_SOCKET=/run/nonexistent-notify "$cli" start --pidfile "$d/c.pid" -- sh -c "$prog_sh" "$d"
+wait_until 10 test -s "$d/sh.pid" || fail "cli as PID 1 with NOTIFY_SOCKET: the program did not start"
+check "cli as PID 1 with NOTIFY_SOCKET: the program runs in place as PID 1" [ "$(cat "$d/sh.pid")" == 1 ]
+kill -TERM "$init"
+check "cli as PID 1 with NOTIFY_SOCKET: stopped, exit 0" ns_ended 0
+
+# The documented pitfall: an entrypoint script that does not exec the program. Its parent is the
+# shell, so it forks as on a host; the script ends, and tini ends the container with it.
+d=$tmp/no-exec && mkdir -p "$d"
+in_namespace tini -- sh -c '"$1" "$2"' sh "$daemon" "$d"
+check "tini -> sh (no exec) -> program: the container ends (as docs/containers.md warns)" ns_ended 0
+check "... the program had forked (detect_supervisor() saw the shell)" \
+  eval '[[ $(field "$(cat "$d/observed" 2>/dev/null)" supervisor) == none ]]'
 
 # --detach always: daemonizes even under tini; tini then ends with the command's status 0 (and
 # takes the daemon with it — which is why auto is the default).
