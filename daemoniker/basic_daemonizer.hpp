@@ -35,6 +35,7 @@
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/privileges.hpp"
 #include "daemoniker/policy/redirect.hpp"
+#include "daemoniker/result.hpp"
 #if defined(_WIN32)
 #include "daemoniker/policy/reexec.hpp"  // the default handoff on Windows
 #endif
@@ -58,9 +59,12 @@ void finish_credentials(const plan&);
 /// In the daemon: keep the sockets systemd passed, for listen_fds() (src/activation.cc).
 void adopt_listen_fds(const plan&);
 
-/// Prints "<program>: cannot daemonize: <description>" to stderr and _exits: with 2 for
-/// step::options, 1 otherwise. Only ever called in the invoking process.
+/// Prints "<program>: " and failure_line() to stderr and _exits with its status (2 for
+/// step::options, 1 otherwise, the program's code when it rejected its start). Only ever
+/// called in the invoking process.
 [[noreturn]] void fail_invoker(const step_status& status, const plan& p) noexcept;
+/// The error try_daemonize() returns for `status` (src/invoker.cc).
+daemonize_error make_error(const step_status& status, const plan& p);
 /// Ends the invoking process after the daemon confirmed: flushes stdio, _exit(0), or _exit(2)
 /// with a message when `by_exception`.
 [[noreturn]] void leave_invoker(bool by_exception) noexcept;
@@ -147,9 +151,10 @@ class basic_daemonizer {
                   "daemoniker: in the invoking process the Daemonizer returns value-initialized "
                   "args (the spec's None), so every preserved type must be default-constructible; "
                   "wrap it in std::optional, or use daemonize(), which never returns there");
-    auto values = run(pid_file, opts, std::forward<Args>(args)...);
-    if (!values) return {true, std::decay_t<Args>{}...};  // daemon_pid_ marks the invoker
-    return std::tuple_cat(std::tuple<bool>(false), std::move(*values));
+    auto o = run(pid_file, opts, std::forward<Args>(args)...);
+    if (o.r == role::failed) detail::fail_invoker(o.failure, o.p);
+    if (o.r == role::invoker) return {true, std::decay_t<Args>{}...};  // daemon_pid_ marks it
+    return std::tuple_cat(std::tuple<bool>(false), std::move(*o.values));
   }
 
   /// The spec's daemonize(): returns (args...) in the daemon only; the invoking process exits
@@ -158,9 +163,28 @@ class basic_daemonizer {
   std::tuple<std::decay_t<Args>...> daemonize(const std::filesystem::path& pid_file,
                                               const options& opts, Args&&... args) {
     static_assert(!(detail::is_options_v<Args> || ...), DAEMONIKER_NO_PRESERVED_OPTIONS);
-    auto values = run(pid_file, opts, std::forward<Args>(args)...);
-    if (!values) detail::leave_invoker(false);
-    return std::move(*values);
+    auto o = run(pid_file, opts, std::forward<Args>(args)...);
+    if (o.r == role::failed) detail::fail_invoker(o.failure, o.p);
+    if (o.r == role::invoker) detail::leave_invoker(false);
+    return std::move(*o.values);
+  }
+
+  /// daemonize() that never ends the invoking process: the result is false after a failure
+  /// (everything the attempt started is gone; error() says what failed), true in the invoking
+  /// process once the daemon confirmed (daemon_pid()) and in the daemon (values()).
+  template <class... Args>
+  daemonize_result<std::decay_t<Args>...> try_daemonize(const std::filesystem::path& pid_file,
+                                                        const options& opts, Args&&... args) {
+    static_assert(!(detail::is_options_v<Args> || ...), DAEMONIKER_NO_PRESERVED_OPTIONS);
+    using result = daemonize_result<std::decay_t<Args>...>;
+    auto o = run(pid_file, opts, std::forward<Args>(args)...);
+    if (o.r == role::failed) return result::failed(detail::make_error(o.failure, o.p));
+    if (o.r == role::invoker) {
+      const long long pid = daemon_pid();
+      daemon_pid_ = 0;  // the caller goes on: this object must not end the process
+      return result::in_invoker(pid);
+    }
+    return result::in_daemon(std::move(*o.values));
   }
 
   /// In the invoking process, once the daemon confirmed: the daemon's pid, as the handoff
@@ -175,12 +199,23 @@ class basic_daemonizer {
   PrivilegePolicy& privilege_policy() noexcept { return privileges_; }
 
  private:
-  // The preserved values in the daemon; nothing in the invoking process. With fork() they are
-  // the caller's own, moved; with a re-launching handoff they crossed as bytes.
+  // Where the caller is after daemonizing, the plan (with the failure, if any), and in the
+  // daemon the preserved values.
+  template <class... T>
+  struct outcome {
+    role r = role::failed;
+    plan p;
+    step_status failure;  // role::failed: what failed
+    std::optional<std::tuple<T...>> values;
+  };
+
+  // With fork() the preserved values are the caller's own, moved; with a re-launching handoff
+  // they crossed as bytes.
   template <class... Args>
-  std::optional<std::tuple<std::decay_t<Args>...>> run(const std::filesystem::path& pid_file,
-                                                       const options& opts, Args&&... args) {
+  outcome<std::decay_t<Args>...> run(const std::filesystem::path& pid_file, const options& opts,
+                                     Args&&... args) {
     using values = std::tuple<std::decay_t<Args>...>;
+    outcome<std::decay_t<Args>...> o;
     if constexpr (relaunches_v<HandoffPolicy>) {
       std::optional<values> received;
       const std::string outgoing = is_setup() ? encode_payload(args...) : std::string();
@@ -194,13 +229,14 @@ class basic_daemonizer {
           return step_status::failure(step::handoff, ENOMEM, "decoding the preserved arguments");
         }
       };
-      if (launch(pid_file, opts, outgoing, accept) == role::invoker) return std::nullopt;
-      return received;
+      o.r = launch(pid_file, opts, outgoing, accept, o.p, o.failure);
+      if (o.r == role::daemon) o.values = std::move(received);
     } else {
       auto unused = [](std::string_view) noexcept -> step_status { return {}; };
-      if (launch(pid_file, opts, {}, unused) == role::invoker) return std::nullopt;
-      return values(std::forward<Args>(args)...);
+      o.r = launch(pid_file, opts, {}, unused, o.p, o.failure);
+      if (o.r == role::daemon) o.values.emplace(std::forward<Args>(args)...);
     }
+    return o;
   }
 
   // The sequence. daemon(7) order: sweep fds, reset signals, fork, setsid, fork, umask, chdir,
@@ -209,13 +245,17 @@ class basic_daemonizer {
   // the Daemonizer's parent branch; the daemon sees the same result.
   role launch(const std::filesystem::path& pid_file, const options& opts,
               std::string_view payload,
-              detail::function_ref<step_status(std::string_view) noexcept> accept) {
-    plan p;
+              detail::function_ref<step_status(std::string_view) noexcept> accept, plan& p,
+              step_status& failure) {
     if (is_setup()) {  // a re-launched daemon ignores its arguments: the plan crosses over
-      if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) detail::fail_invoker(s, p);
+      auto refuse = [&failure](const step_status& s) {
+        failure = s;
+        return role::failed;
+      };
+      if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) return refuse(s);
       p.keep_caller_stdio = requires { requires RedirectPolicy::keeps_caller_stdio; };
-      if (auto s = pid_.validate(p); !s.ok()) detail::fail_invoker(s, p);
-      if (auto s = privileges_.prepare(p); !s.ok()) detail::fail_invoker(s, p);
+      if (auto s = pid_.validate(p); !s.ok()) return refuse(s);
+      if (auto s = privileges_.prepare(p); !s.ok()) return refuse(s);
     }
 
     auto detach = [this](const plan& pl) noexcept {
@@ -232,7 +272,8 @@ class basic_daemonizer {
     auto abandon = [this](const plan& pl) noexcept { pid_.abandon(pl); };
     auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
 
-    const role r = handoff_.launch(p, stages{detach, settle, abandon, reclaim, payload, accept});
+    const role r =
+        handoff_.launch(p, stages{detach, settle, abandon, reclaim, payload, accept, false, &failure});
     // In the invoking process: the daemon's pid, or -1 when the handoff did not say.
     if (r == role::invoker) daemon_pid_ = p.daemon_pid > 0 ? static_cast<int>(p.daemon_pid) : -1;
     if (r == role::daemon) {

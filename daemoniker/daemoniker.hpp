@@ -36,6 +36,7 @@
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/privileges.hpp"
 #include "daemoniker/policy/redirect.hpp"
+#include "daemoniker/result.hpp"
 #include "daemoniker/signals.hpp"
 #if defined(_WIN32)
 #include "daemoniker/policy/reexec.hpp"

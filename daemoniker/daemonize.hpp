@@ -37,4 +37,22 @@ std::tuple<std::decay_t<Args>...> daemonize(const std::filesystem::path& pid_fil
   return daemonizer{}.daemonize(pid_file, options{}, std::forward<Args>(args)...);
 }
 
+/// daemonize() that never ends the invoking process: false after a failure, with error()
+/// (step, code, message, exit status) — the caller can log it and carry on, for instance in
+/// the foreground; true in the invoking process once the daemon confirmed (daemon_pid()) and
+/// in the daemon (values()). The same parameters as daemonize(). See <daemoniker/result.hpp>.
+template <class... Args>
+daemonize_result<std::decay_t<Args>...> try_daemonize(const std::filesystem::path& pid_file,
+                                                      const options& opts, Args&&... args) {
+  return daemonizer{}.try_daemonize(pid_file, opts, std::forward<Args>(args)...);
+}
+
+/// try_daemonize() with default options.
+template <class... Args>
+  requires(!(detail::is_options_v<Args> || ...))
+daemonize_result<std::decay_t<Args>...> try_daemonize(const std::filesystem::path& pid_file,
+                                                      Args&&... args) {
+  return daemonizer{}.try_daemonize(pid_file, options{}, std::forward<Args>(args)...);
+}
+
 }  // namespace daemoniker

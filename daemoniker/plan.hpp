@@ -36,6 +36,8 @@ enum class step : std::uint8_t {
   confirm,         ///< sending the confirmation to the invoking process
   startup,         ///< the daemon died, was killed or did not confirm in time (`subject` says)
   policy,          ///< a user-written policy failed; `subject` holds its message
+  rejected,        ///< the program said it cannot start (notify_failed): `subject` holds its
+                   ///< message, `detail` the exit code it asked for
 };
 
 /// Outcome of one step. Trivially copyable and built without allocating, so it may be created
@@ -114,6 +116,12 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& opts
 /// The one-line, human-readable description of a failure, naming the step, path, errno text
 /// and the fix. Used by the invoking process (allocates).
 std::string describe(const step_status& status, const plan& p);
+/// The name of a step, as messages say it ("pid file", "fork", ...).
+const char* step_name(step s) noexcept;
+/// The line daemonize() prints for a failure (without the program's name), and its exit status:
+/// "cannot daemonize: <describe>" with 2 for invalid options and 1 otherwise, or, when the
+/// program rejected its start, "the daemon (pid N) could not start: <message>" with its code.
+std::string failure_line(const step_status& status, const plan& p, int& exit_status);
 /// "30 s", "0.3 s": a timeout, for messages.
 std::string seconds_text(std::chrono::milliseconds ms);
 }  // namespace detail

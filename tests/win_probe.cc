@@ -5,7 +5,7 @@
 //
 // Every run appends "run <pid> setup=<0|1>" to DIR\runs. The daemon writes DIR\observed
 // (key=value lines) and runs until DIR\stop exists, then returns from main (removing its pid
-// file). Scenarios: daemonize, context, strip, fail, hang, exit2, child.
+// file). Scenarios: daemonize, context, strip, fail, hang, exit2, child, signals, try, try-fail.
 #include <windows.h>
 
 #include <array>
@@ -113,6 +113,23 @@ int wmain(int argc, wchar_t** wargv) {
   if (scenario == L"hang") opts.success_timeout = std::chrono::milliseconds(1500);
   if (!setup && scenario == L"hang") Sleep(30000);
   if (!setup && scenario == L"exit2") std::exit(2);  // Python's daemoniker took 2 for success
+
+  if (scenario == L"try" || scenario == L"try-fail") {  // try_daemonize: the caller carries on
+    if (scenario == L"try-fail") opts.chdir = dir / "missing";
+    auto r = daemoniker::try_daemonize(dir / "app.pid", opts, dir.wstring());
+    if (!r) {
+      std::ofstream(dir / "carried-on", std::ios::binary)
+          << "step=" << r.error().step << "\ncode=" << r.error().code.value()
+          << "\nexit=" << r.error().exit_status << "\nmessage=" << r.error().message << "\n";
+      return 7;  // e.g. run in the foreground instead
+    }
+    if (!r.is_daemon()) {
+      std::ofstream(dir / "carried-on", std::ios::binary) << "daemon_pid=" << r.daemon_pid() << "\n";
+      return 0;
+    }
+    auto [where] = r.values();
+    report_and_wait(fs::path(where), {}, argv);
+  }
 
   if (scenario == L"signals") {  // signal_handler over named events, driven by send()
     auto [where] = daemoniker::daemonize(dir / "app.pid", opts, dir.wstring());

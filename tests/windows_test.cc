@@ -268,6 +268,24 @@ TEST_F(Windows, AFailingStepIsReportedAndNothingIsLeft) {
   EXPECT_FALSE(fs::exists(path("app.pid")));
 }
 
+TEST_F(Windows, TryDaemonizeReturnsTheErrorAndTheCallerCarriesOn) {
+  const auto r = run_probe({L"try-fail"});
+  EXPECT_EQ(r.exit_code, 7u) << r.stderr_text;
+  const std::string said = read_file(path("carried-on"));
+  EXPECT_THAT(said, HasSubstr("step=chdir\n"));
+  EXPECT_THAT(said, HasSubstr("exit=1\n"));
+  EXPECT_THAT(said, HasSubstr("message=cannot daemonize: chdir: cannot change directory to"));
+  EXPECT_EQ(r.stderr_text, "") << "try_daemonize printed something";
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(Windows, TryDaemonizeGivesTheInvokerTheDaemonsPid) {
+  const auto r = run_probe({L"try"});
+  ASSERT_EQ(r.exit_code, 0u) << r.stderr_text;
+  const auto o = await_observation();
+  EXPECT_EQ(read_file(path("carried-on")), "daemon_pid=" + o.at("pid") + "\n");
+}
+
 TEST_F(Windows, ADaemonExitingBeforeConfirmingIsReportedWithItsStatus) {
   // Exit status 2 is what the Python library mistook for success.
   const auto r = run_probe({L"exit2"});

@@ -10,10 +10,11 @@
 //
 // Laws: `launch` runs `st.detach` in the process that is about to start the new session and
 // `st.settle` in the daemon, in that order, each at most once; it returns `role::invoker` only
-// after the daemon confirmed, and otherwise never returns in the invoking process: it reports
-// the failure (detail::fail_invoker) so that the invoking process exits non-zero and nothing is
-// left behind (it calls `st.reclaim` with the dead daemon's pid, and kills a daemon that did not
-// confirm within plan.success_timeout).
+// after the daemon confirmed. On failure it leaves nothing behind (it calls `st.reclaim` with
+// the dead daemon's pid, and kills a daemon that did not confirm within plan.success_timeout)
+// and returns `role::failed` with *st.failure set — the invoking process then decides:
+// daemonize() prints and exits, try_daemonize() returns the error. (A policy may also end the
+// invoking process itself with detail::fail_invoker.)
 //
 // Models: `fork_handoff` (POSIX default). See docs/policies.md#handoffpolicy.
 #pragma once
@@ -27,8 +28,10 @@
 
 namespace daemoniker {
 
-/// Which side of the handoff the caller is on after `launch`.
-enum class role { invoker, daemon };
+/// Which side of the handoff the caller is on after `launch`: the invoking process once the
+/// daemon confirmed, the daemon, or the invoking process after a failure (stages::failure says
+/// what; everything the attempt started was stopped and cleaned up).
+enum class role { invoker, daemon, failed };
 
 /// The work a HandoffPolicy schedules, composed by basic_daemonizer from the other policies.
 struct stages {
@@ -50,6 +53,8 @@ struct stages {
   /// The daemon confirms later, when the program calls daemoniker::notify_ready() (set by
   /// await_ready): the handoff keeps the channel to the invoking process open for it.
   bool defer_confirmation = false;
+  /// Where `launch` says what failed before it returns role::failed (invoking process only).
+  step_status* failure = nullptr;
 };
 
 /// True for a HandoffPolicy that starts the daemon as a new run of the program (Windows, and

@@ -253,9 +253,12 @@ void await_death(pid_t pid) noexcept {
   for (int i = 0; i < 200 && sys().kill(pid, 0) == 0; ++i) ::usleep(10'000);
 }
 
-[[noreturn]] void fail(const stages& st, plan& p, long long daemon, step_status s) {
+// Everything the attempt started is gone; what the dead daemon left is removed, and the
+// invoking process learns what failed.
+role fail(const stages& st, plan& p, long long daemon, step_status s) {
   if (daemon > 0) st.reclaim(p, daemon);
-  detail::fail_invoker(s, p);
+  *st.failure = s;
+  return role::failed;
 }
 
 role await_daemon(plan& p, const stages& st, int up, pid_t first) {
@@ -283,7 +286,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       sys().close(up);
       const std::string who =
           daemon > 0 ? "the daemon (pid " + std::to_string(daemon) + ")" : "the daemon";
-      fail(st, p, daemon,
+      return fail(st, p, daemon,
            step_status::failure(step::startup, 0,
                                 (who + " did not confirm startup within " +
                                  detail::seconds_text(p.success_timeout) +
@@ -307,7 +310,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       what += !known               ? std::string("ended")
               : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
                                     : "exited with status " + std::to_string(WEXITSTATUS(status));
-      fail(st, p, daemon,
+      return fail(st, p, daemon,
            step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
     }
     got += static_cast<std::size_t>(n);
@@ -315,7 +318,7 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
     got = 0;
     if (r.magic != record{}.magic) {
       reap(first);
-      fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
+      return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
     }
     switch (r.kind) {
       case record::hello:
@@ -326,14 +329,13 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
         if (wanted > deadline) deadline = wanted;
         continue;
       }
-      case record::rejected: {
+      case record::rejected: {  // the program said it cannot start: it exits now
         reap(first);
         sys().close(up);
-        std::fprintf(stderr, "%s: the daemon (pid %lld) could not start: %s\n",
-                     program_invocation_short_name, static_cast<long long>(daemon),
-                     r.status.subject);
-        std::fflush(nullptr);
-        ::_exit(r.status.detail > 0 && r.status.detail < 256 ? static_cast<int>(r.status.detail) : 1);
+        if (daemon > 0) await_death(static_cast<pid_t>(daemon));
+        p.daemon_pid = daemon;
+        r.status.failed = step::rejected;
+        return fail(st, p, daemon, r.status);
       }
       case record::ready:
         reap(first);
@@ -343,23 +345,23 @@ role await_daemon(plan& p, const stages& st, int up, pid_t first) {
       case record::failed:
         reap(first);
         sys().close(up);
-        fail(st, p, daemon, r.status);
+        return fail(st, p, daemon, r.status);
       case record::died:
         reap(first);
         sys().close(up);
-        fail(st, p, r.pid,
+        return fail(st, p, r.pid,
              step_status::failure(step::startup, 0,
                                   death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
     }
     reap(first);
-    fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
+    return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
   }
 }
 
 // While daemonize() waits, its children must stay waitable: a caller that ignores SIGCHLD
 // (or set SA_NOCLDWAIT) would have them reaped by the kernel — losing their exit status and
 // letting their pids be reused before we signal them. The caller's disposition is put back
-// once the daemon confirmed (failures end the process anyway).
+// once the daemon confirmed or the attempt failed.
 class waitable_children {
  public:
   waitable_children() noexcept {
@@ -414,7 +416,8 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
   waitable_children keep_zombies;
   int up[2];
   if (!make_channel(up)) {
-    detail::fail_invoker(step_status::failure(step::channel, errno), p);
+    *st.failure = step_status::failure(step::channel, errno);
+    return role::failed;
   }
   // The sweep in the first child must leave the channels open.
   p.keep(up[1]);
@@ -444,7 +447,9 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
   if (exec != nullptr) sys().close(exec->hand);
   if (first == -1) {
     sys().close(up[0]);
-    detail::fail_invoker(step_status::failure(step::fork, fork_error), p);
+    if (hand_parent != -1) sys().close(hand_parent);
+    *st.failure = step_status::failure(step::fork, fork_error);
+    return role::failed;
   }
   if (hand_parent != -1) {
     const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
@@ -499,7 +504,10 @@ role stay_in_foreground(plan& p, const stages& st) {
     default:
       break;
   }
-  if (auto s = st.settle(p); !s.ok()) detail::fail_invoker(s, p);
+  if (auto s = st.settle(p); !s.ok()) {  // in the supervisor's own child: nothing to undo
+    *st.failure = s;
+    return role::failed;
+  }
   if (!st.defer_confirmation) notify_ready();
   return role::daemon;
 }
@@ -515,7 +523,7 @@ role fork_handoff::launch(plan& p, const stages& st) {
   }
   if (!allow_threads) {
     if (const int threads = thread_count(); threads > 1) {
-      detail::fail_invoker(
+      *st.failure =
           step_status::failure(
               step::fork, 0,
               ("this process runs " + std::to_string(threads) +
@@ -523,12 +531,15 @@ role fork_handoff::launch(plan& p, const stages& st) {
                "lock another thread held. Daemonize before starting threads, use "
                "daemoniker::reexec_handoff (it starts the program afresh), or set "
                "fork_handoff{.allow_threads = true} if you know what every thread holds")
-                  .c_str()),
-          p);
+                  .c_str());
+      return role::failed;
     }
   }
   int down[2];
-  if (!make_channel(down)) detail::fail_invoker(step_status::failure(step::channel, errno), p);
+  if (!make_channel(down)) {
+    *st.failure = step_status::failure(step::channel, errno);
+    return role::failed;
+  }
   return start_daemon(p, st, down, nullptr, -1, {});
 }
 
@@ -672,15 +683,16 @@ role reexec_handoff::launch(plan& p, const stages& st) {
 
   std::vector<std::string> args;
   if (!read_command_line(args)) {
-    detail::fail_invoker(step_status::failure(step::handoff, errno,
-                                              "cannot read /proc/self/cmdline to re-launch the "
-                                              "program: is /proc mounted?"),
-                         p);
+    *st.failure = step_status::failure(step::handoff, errno,
+                                     "cannot read /proc/self/cmdline to re-launch the program: "
+                                     "is /proc mounted?");
+    return role::failed;
   }
   if (p.strip_cmd_args) args.resize(1);
   int hand[2], down[2];
   if (!make_channel(hand) || !make_channel(down)) {
-    detail::fail_invoker(step_status::failure(step::channel, errno), p);
+    *st.failure = step_status::failure(step::channel, errno);
+    return role::failed;
   }
   // The environment of the new run: ours, and where its two channels are (their numbers
   // survive execve()).

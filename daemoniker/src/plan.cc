@@ -175,9 +175,7 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
   return {};
 }
 
-namespace {
-
-const char* step_name(step s) {
+const char* step_name(step s) noexcept {
   switch (s) {
     case step::none: return "no step";
     case step::options: return "invalid options";
@@ -198,9 +196,23 @@ const char* step_name(step s) {
     case step::confirm: return "confirmation";
     case step::startup: return "startup";
     case step::policy: return "policy";
+    case step::rejected: return "startup";
   }
   return "unknown step";
 }
+
+std::string failure_line(const step_status& status, const plan& p, int& exit_status) {
+  if (status.failed == step::rejected) {
+    step_status s = status;
+    s.subject[sizeof s.subject - 1] = '\0';
+    exit_status = s.detail > 0 && s.detail < 256 ? static_cast<int>(s.detail) : 1;
+    return "the daemon (pid " + std::to_string(p.daemon_pid) + ") could not start: " + s.subject;
+  }
+  exit_status = status.failed == step::options ? 2 : 1;
+  return "cannot daemonize: " + describe(status, p);
+}
+
+namespace {
 
 std::string quoted(const char* s) { return std::string("'") + s + "'"; }
 
@@ -274,6 +286,7 @@ std::string describe(const step_status& status, const plan& p) {
     case step::startup:
     case step::handoff:
     case step::policy:
+    case step::rejected:
       what = s.subject;
       if (!err.empty()) what += err;
       break;

@@ -48,32 +48,6 @@ step_status change_directory(const plan& p) noexcept {
   return {};
 }
 
-void fail_invoker(const step_status& status, const plan& p) noexcept {
-  // The invoking process is an ordinary process here (never between fork and exec), so
-  // allocating and stdio are fine; if formatting throws, a shorter line still gets out.
-  try {
-    const std::string line = describe(status, p);
-    std::fprintf(stderr, "%s: cannot daemonize: %s\n", program_invocation_short_name,
-                 line.c_str());
-  } catch (...) {
-    std::fprintf(stderr, "%s: cannot daemonize (step %d, errno %d)\n",
-                 program_invocation_short_name, static_cast<int>(status.failed), status.error);
-  }
-  std::fflush(nullptr);
-  ::_exit(status.failed == step::options ? 2 : 1);
-}
-
-void leave_invoker(bool by_exception) noexcept {
-  if (by_exception) {
-    std::fprintf(stderr,
-                 "%s: an exception left the Daemonizer's parent scope; exiting with status 2 "
-                 "(the daemon keeps running; catch it inside `if (is_parent)` to handle it)\n",
-                 program_invocation_short_name);
-  }
-  std::fflush(nullptr);
-  ::_exit(by_exception ? 2 : 0);
-}
-
 }  // namespace daemoniker::detail
 
 #endif  // !defined(_WIN32)

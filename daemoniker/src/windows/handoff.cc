@@ -196,7 +196,11 @@ std::string exit_text(DWORD pid, DWORD code) {
 
 role launch_daemon(plan& p, const stages& st) {
   std_handles stdio;
-  if (auto s = open_std_handles(p, stdio); !s.ok()) detail::fail_invoker(s, p);
+  auto refuse = [&st](const step_status& s) {
+    *st.failure = s;
+    return role::failed;
+  };
+  if (auto s = open_std_handles(p, stdio); !s.ok()) return refuse(s);
 
   const std::string frames = encode_payload(p) + std::string(st.payload);
   SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, FALSE};
@@ -207,7 +211,9 @@ role launch_daemon(plan& p, const stages& st) {
       !::CreatePipe(&report_read, &report_write, &plain, 0) ||
       !::SetHandleInformation(hand_read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
       !::SetHandleInformation(report_write, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
-    detail::fail_invoker(step_status::failure(step::channel, static_cast<int>(::GetLastError())), p);
+    const step_status s = step_status::failure(step::channel, static_cast<int>(::GetLastError()));
+    for (HANDLE h : {hand_read, hand_write, report_read, report_write}) close_handle(h);
+    return refuse(s);
   }
 
   std::vector<HANDLE> inherited{hand_read, report_write};
@@ -224,9 +230,10 @@ role launch_daemon(plan& p, const stages& st) {
       !::UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
                                    inherited.data(), inherited.size() * sizeof(HANDLE), nullptr,
                                    nullptr)) {
-    detail::fail_invoker(step_status::failure(step::handoff, static_cast<int>(::GetLastError()),
-                                              "cannot restrict the inherited handles"),
-                         p);
+    const step_status s = step_status::failure(step::handoff, static_cast<int>(::GetLastError()),
+                                               "cannot restrict the inherited handles");
+    for (HANDLE h : {hand_read, hand_write, report_read, report_write}) close_handle(h);
+    return refuse(s);
   }
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof si;
@@ -259,9 +266,9 @@ role launch_daemon(plan& p, const stages& st) {
   close_handle(hand_read);
   close_handle(report_write);
   if (!created) {
-    detail::fail_invoker(step_status::failure(step::fork, static_cast<int>(create_error),
-                                              "CreateProcessW"),
-                         p);
+    close_handle(hand_write);
+    close_handle(report_read);
+    return refuse(step_status::failure(step::fork, static_cast<int>(create_error), "CreateProcessW"));
   }
   close_handle(pi.hThread);
   write_all(hand_write, frames.data(), frames.size());
@@ -280,7 +287,7 @@ role launch_daemon(plan& p, const stages& st) {
     close_handle(pi.hProcess);
     close_handle(report_read);
     st.reclaim(p, daemon);
-    detail::fail_invoker(s, p);
+    return refuse(s);
   };
   for (;;) {
     DWORD available = 0;
@@ -295,7 +302,7 @@ role launch_daemon(plan& p, const stages& st) {
       if (got < sizeof r) continue;
       if (r.magic != record{}.magic) {
         ::TerminateProcess(pi.hProcess, 1);
-        fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
+        return fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
       }
       if (r.kind == record::ready) {
         close_handle(pi.hProcess);
@@ -309,15 +316,11 @@ role launch_daemon(plan& p, const stages& st) {
         if (wanted > deadline) deadline = wanted;
         continue;
       }
-      if (r.kind == record::rejected) {
-        close_handle(pi.hProcess);
-        close_handle(report_read);
-        std::fprintf(stderr, "%s: the daemon (pid %lld) could not start: %s\n",
-                     detail::program_name().c_str(), daemon, r.status.subject);
-        std::fflush(nullptr);
-        std::_Exit(r.status.detail > 0 && r.status.detail < 256 ? static_cast<int>(r.status.detail) : 1);
+      if (r.kind == record::rejected) {  // the program said it cannot start: it exits now
+        p.daemon_pid = daemon;
+        r.status.failed = step::rejected;
       }
-      fail(r.status);
+      return fail(r.status);
     }
     if (::WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
       // Ended: drain a last report that may have raced with its exit.
@@ -326,12 +329,11 @@ role launch_daemon(plan& p, const stages& st) {
       }
       DWORD code = 0;
       ::GetExitCodeProcess(pi.hProcess, &code);
-      fail(step_status::failure(step::startup, 0,
-                                exit_text(pi.dwProcessId, code).c_str()));
+      return fail(step_status::failure(step::startup, 0, exit_text(pi.dwProcessId, code).c_str()));
     }
     if (clock::now() >= deadline) {
       ::TerminateProcess(pi.hProcess, 1);
-      fail(step_status::failure(
+      return fail(step_status::failure(
           step::startup, 0,
           ("the daemon (pid " + std::to_string(daemon) + ") did not confirm startup within " +
            detail::seconds_text(p.success_timeout) +

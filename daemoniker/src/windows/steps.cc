@@ -21,32 +21,6 @@ step_status change_directory(const plan& p) noexcept {
   return {};
 }
 
-void fail_invoker(const step_status& status, const plan& p) noexcept {
-  try {
-    std::fprintf(stderr, "%s: cannot daemonize: %s\n", program_name().c_str(),
-                 describe(status, p).c_str());
-  } catch (...) {
-    std::fprintf(stderr, "cannot daemonize (step %d, error %d)\n",
-                 static_cast<int>(status.failed), status.error);
-  }
-  std::fflush(nullptr);
-  std::_Exit(status.failed == step::options ? 2 : 1);
-}
-
-void leave_invoker(bool by_exception) noexcept {
-  if (by_exception) {
-    try {
-      std::fprintf(stderr,
-                   "%s: an exception left the Daemonizer's parent scope; exiting with status 2 "
-                   "(the daemon keeps running; catch it inside `if (is_parent)` to handle it)\n",
-                   program_name().c_str());
-    } catch (...) {
-    }
-  }
-  std::fflush(nullptr);
-  std::_Exit(by_exception ? 2 : 0);
-}
-
 }  // namespace detail
 
 // Windows creates the daemon with exactly the handles it names (PROC_THREAD_ATTRIBUTE_HANDLE_LIST):

@@ -1,0 +1,155 @@
+// try_daemonize(): daemonization that never ends the invoking process. A failure comes back
+// as an error (step, code, message, exit status) — nothing printed, nothing left behind — and
+// the caller carries on (here: "runs in the foreground"); success gives the invoking process
+// the daemon's pid and the daemon its preserved values. The messages are daemonize()'s.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <daemoniker/daemoniker.hpp>
+
+#include "tests/support.hpp"
+
+namespace daemoniker::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class TryDaemonize : public DaemonTest {
+ protected:
+  // In the invoking process after a failure: records the error, then "runs in the
+  // foreground" — exits 7, which only a caller that carried on can do.
+  template <class Result>
+  [[noreturn]] void carry_on(const Result& r) {
+    std::ofstream(path("error")) << "step=" << r.error().step << "\ncode=" << r.error().code.value()
+                                 << "\ncategory=" << r.error().code.category().name()
+                                 << "\nexit=" << r.error().exit_status
+                                 << "\nmessage=" << r.error().message << "\n";
+    std::_Exit(7);
+  }
+};
+
+TEST_F(TryDaemonize, AFailureComesBackAndTheCallerCarriesOnWithNothingLeftBehind) {
+  const auto r = invoke([&] {
+    auto result = try_daemonize(path("nowhere/app.pid"), {}, 42);
+    if (!result) carry_on(result);
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 7) << "the invoking process did not carry on";
+  EXPECT_EQ(r.stderr_text, "") << "try_daemonize printed something";
+  const std::string e = read_file(path("error"));
+  EXPECT_THAT(e, HasSubstr("step=pid file\n"));
+  EXPECT_THAT(e, HasSubstr("code=" + std::to_string(ENOENT) + "\ncategory=generic\n"));
+  EXPECT_THAT(e, HasSubstr("exit=1\n"));
+  EXPECT_THAT(e, HasSubstr("message=cannot daemonize: pid file: the pid file's directory"));
+  EXPECT_THAT(e, HasSubstr("create it first"));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+TEST_F(TryDaemonize, InvalidOptionsComeBackWithExitStatusTwo) {
+  const auto r = invoke([&] {
+    auto result = try_daemonize(path("app.pid"), {.umask = 01000});
+    if (!result) carry_on(result);
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_THAT(read_file(path("error")), HasSubstr("step=invalid options\n"));
+  EXPECT_THAT(read_file(path("error")), HasSubstr("exit=2\n"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(TryDaemonize, ADaemonDyingBeforeConfirmingComesBackWithItsStatus) {
+  const auto r = invoke([&] {
+    daemonizer_with<await_ready<fork_handoff>> d;
+    auto result = d.try_daemonize(path("app.pid"), {});
+    if (!result) carry_on(result);
+    if (result.is_daemon()) std::_Exit(3);  // dies before notify_ready()
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_THAT(read_file(path("error")), HasSubstr("step=startup\n"));
+  EXPECT_THAT(read_file(path("error")), HasSubstr("exited with status 3 before confirming startup"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  for (const pid_t kid : children()) {
+    EXPECT_EQ(::waitpid(kid, nullptr, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+}
+
+TEST_F(TryDaemonize, ARejectedStartComesBackWithTheProgramsMessageAndCode) {
+  const auto r = invoke([&] {
+    daemonizer_with<await_ready<fork_handoff>> d;
+    auto result = d.try_daemonize(path("app.pid"), {});
+    if (!result) carry_on(result);
+    if (result.is_daemon()) {
+      notify_failed("cannot read the configuration", 6);
+      std::exit(6);
+    }
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 7);
+  const std::string e = read_file(path("error"));
+  EXPECT_THAT(e, HasSubstr("exit=6\n"));
+  EXPECT_THAT(e, HasSubstr("could not start: cannot read the configuration"));
+  EXPECT_THAT(e, HasSubstr("message=the daemon (pid "));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
+TEST_F(TryDaemonize, SuccessGivesTheInvokerTheDaemonsPidAndTheDaemonItsValues) {
+  const auto r = invoke([&] {
+    auto result = try_daemonize(path("app.pid"), {.chdir = dir()}, std::string("hello"), 7);
+    if (!result) carry_on(result);
+    if (result.is_daemon()) {
+      auto [word, number] = result.values();
+      report_and_wait_for_term(dir(), {{"word", word}, {"number", std::to_string(number)}});
+    }
+    // The invoking process goes on after success too (no _exit behind its back).
+    std::ofstream(path("invoker")) << "daemon_pid=" << result.daemon_pid() << "\n";
+    std::_Exit(5);
+  });
+  EXPECT_EQ(r.exit_code, 5) << r.stderr_text;
+  const auto o = await_observation();
+  EXPECT_EQ(o.at("word"), "hello");
+  EXPECT_EQ(o.at("number"), "7");
+  EXPECT_EQ(read_file(path("invoker")), "daemon_pid=" + o.at("pid") + "\n");
+  EXPECT_EQ(read_file(path("app.pid")), o.at("pid") + "\n");
+  EXPECT_NE(o.at("sid"), o.at("pid"));
+  stop(static_cast<pid_t>(std::stol(o.at("pid"))));
+}
+
+TEST_F(TryDaemonize, AfterAFailureTheCallerCanTryAgain) {
+  // Already running: the error says so; once the other daemon is gone, a retry succeeds.
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto first = await_observation();
+  const auto r = invoke([&] {
+    auto result = try_daemonize(path("app.pid"), {});
+    if (result) std::_Exit(0);
+    std::ofstream(path("first-error")) << result.error().message << "\n";
+    ::kill(static_cast<pid_t>(std::stol(first.at("pid"))), SIGTERM);
+    for (int i = 0; i < 500 && fs::exists(path("app.pid")); ++i) ::usleep(10'000);
+    auto again = try_daemonize(path("app.pid"), {});
+    if (!again) std::_Exit(9);
+    if (again.is_daemon()) {
+      for (;;) ::pause();
+    }
+    std::_Exit(again.daemon_pid() > 0 ? 8 : 10);
+  });
+  EXPECT_EQ(r.exit_code, 8) << r.stderr_text;
+  EXPECT_THAT(read_file(path("first-error")), HasSubstr("already running (pid " + first.at("pid") + ")"));
+}
+
+}  // namespace
+}  // namespace daemoniker::testing
