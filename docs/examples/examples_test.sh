@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the documented examples as a user would, and checks what the docs promise.
-#   examples_test.sh QUICKSTART CONTEXT CUSTOM_POLICY
+#   examples_test.sh QUICKSTART CONTEXT CUSTOM_POLICY TRY_FOREGROUND
 set -uo pipefail
-quickstart=$1 context=$2 custom=$3
+quickstart=$1 context=$2 custom=$3 try_foreground=$4
 run=$(mktemp -d "${TEST_TMPDIR:-/tmp}/examples.XXXXXX")
 failures=0
 
@@ -43,6 +43,18 @@ wait_for "$run/context.log" "port 7070, greeting 'hello from setup'" || fail "co
 # custom_policy: inherited fds stay open but close-on-exec.
 "$custom" "$run" || fail "custom_policy exited $?"
 wait_for "$run/custom.log" "is open, close-on-exec yes" || fail "custom policy: $(cat "$run/custom.log")"
+
+# try_foreground (docs/api.md): a failure is logged and the program serves in the foreground;
+# on success the invoking process returns 0 and the daemon serves.
+out=$("$try_foreground" "$run" --fail 2>&1); status=$?
+[[ $status == 0 ]] || fail "try_foreground --fail exited $status"
+[[ $out == "web: running in the foreground: cannot daemonize: pid file: the pid file's directory"*"create it first"* ]] ||
+  fail "try_foreground --fail said: $out"
+grep -qx "serving on :8080 in pid [0-9]*" "$run/serve.log" || fail "no foreground serve line"
+: >"$run/serve.log"
+"$try_foreground" "$run" || fail "try_foreground exited $?"
+wait_for "$run/serve.log" "serving on :8080" || fail "the daemon did not serve"
+[[ ! -e $run/web.pid ]] || wait_gone "$(cat "$run/web.pid")" || fail "try_foreground's daemon did not end"
 
 echo "$failures failure(s)"
 exit $((failures > 0))
