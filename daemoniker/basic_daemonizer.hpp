@@ -1,4 +1,4 @@
-// daemoniker/basic_daemonizer.hpp — the spec's `Daemonizer`, composed of four policies.
+// daemoniker/basic_daemonizer.hpp — the spec's `Daemonizer`, composed of five policies.
 //
 //     daemoniker::daemonizer ctx;
 //     if (ctx.is_setup()) {

@@ -29,6 +29,7 @@
 
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/policy/reexec.hpp"
+#include "../wire.hpp"
 #include "win32.hpp"
 
 #include <shellapi.h>
@@ -43,14 +44,7 @@ using detail::win32_failure;
 constexpr const wchar_t* kHandoffVariable = L"DAEMONIKER_HANDOFF";
 constexpr std::size_t kMaxHandoff = std::size_t{256} << 20;
 
-struct record {
-  enum kind_t : std::uint32_t { ready = 2, failed = 3, extend = 5, rejected = 6 };
-  std::uint32_t magic = 0x4b4e4d44;  // "DMNK"
-  kind_t kind = failed;
-  std::int64_t pid = 0;
-  std::int64_t wait_status = 0;
-  step_status status;
-};
+using detail::record;  // the wire record, shared with POSIX (../wire.hpp)
 
 bool started_relaunched() noexcept {
   static const bool relaunched = ::GetEnvironmentVariableW(kHandoffVariable, nullptr, 0) > 0;
@@ -300,7 +294,7 @@ role launch_daemon(plan& p, const stages& st) {
         got += n;
       }
       if (got < sizeof r) continue;
-      if (r.magic != record{}.magic) {
+      if (r.magic != record::kMagic) {
         ::TerminateProcess(pi.hProcess, 1);
         return fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
       }

@@ -1,0 +1,207 @@
+// THE FORK WINDOW: what runs between fork() and the daemon's confirmation.
+//
+//   invoking process ──fork──▶ first child ──setsid, fork──▶ daemon
+//         ▲                        │  ▲                         │
+//         └──── channel "up" ──────┘  └──── channel "down" ─────┘
+//
+// The daemon reports on "down" (ready, or the step that failed); the first child relays that
+// to the invoking process on "up", or, when "down" reaches EOF without a report, reaps the
+// daemon and relays how it died; when the invoking process is gone, it stops the half-started
+// daemon. EOF is never success.
+//
+// The child processes may have been forked from a multi-threaded program, where another thread
+// could have held the malloc or stdio lock at the moment of fork(). Everything here — and the
+// stages it runs — uses only async-signal-safe calls: no allocation, no stdio, no exceptions,
+// every function noexcept. Messages travel as fixed-size records (wire.hpp) and are formatted
+// by the invoking process.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+
+#include "daemoniker/detail/sys.hpp"
+#include "fork_window.hpp"
+
+namespace daemoniker::detail {
+namespace {
+
+// In the daemon of a handoff that defers confirmation (await_ready): the channel on which
+// notify_ready() and friends will report.
+int pending_channel = -1;
+
+// Moves a descriptor to >= 3, so that installing stdio can never clobber it.
+int lift(int fd) noexcept {
+  if (fd >= 3) return fd;
+  const int lifted = sys().fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  sys().close(fd);
+  return lifted;
+}
+
+}  // namespace
+
+bool make_channel(int ends[2]) noexcept {
+  if (sys().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
+  ends[0] = lift(ends[0]);
+  ends[1] = lift(ends[1]);
+  return ends[0] != -1 && ends[1] != -1;
+}
+
+namespace {
+
+// In the first child: waits until the daemon reports on `down` (true), or the invoking
+// process is gone — `up` turns readable only at EOF, since the invoking process never writes
+// to it (false).
+bool await_report(int down, int up) noexcept {
+  for (;;) {
+    struct pollfd p[2] = {{down, POLLIN, 0}, {up, POLLIN, 0}};
+    if (sys().poll(p, 2, -1) == -1) {
+      if (errno == EINTR) continue;
+      return true;  // let the blocking read decide
+    }
+    if (p[0].revents != 0) return true;
+    if (p[1].revents != 0) return false;
+  }
+}
+
+}  // namespace
+
+bool send_record(int fd, const record& r) noexcept {
+  const char* p = reinterpret_cast<const char*>(&r);
+  std::size_t left = sizeof r;
+  while (left > 0) {
+    // MSG_NOSIGNAL: a vanished reader must give EPIPE, not kill us with SIGPIPE.
+    const ssize_t n = retry_eintr([&] { return sys().send(fd, p, left, MSG_NOSIGNAL); });
+    if (n <= 0) return false;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Blocking read of one whole record; false on EOF or error.
+bool receive_record(int fd, record& r) noexcept {
+  char* p = reinterpret_cast<char*>(&r);
+  std::size_t got = 0;
+  while (got < sizeof r) {
+    const ssize_t n = retry_eintr([&] { return sys().read(fd, p + got, sizeof r - got); });
+    if (n <= 0) return false;
+    got += static_cast<std::size_t>(n);
+  }
+  return r.magic == record::kMagic;
+}
+[[noreturn]] void report_and_exit(int fd, const step_status& s) noexcept {
+  record r;
+  r.kind = record::failed;
+  r.status = s;
+  send_record(fd, r);
+  ::_exit(1);
+}
+bool confirm_on(int fd) noexcept {
+  record ready;
+  ready.kind = record::ready;
+  ready.pid = ::getpid();
+  return send_record(fd, ready);
+}
+
+void defer_confirmation(int fd) noexcept { pending_channel = fd; }
+
+// The first child and, after it returns, the daemon. Async-signal-safe throughout.
+void become_daemon(plan& p, const stages& st, int up, const int down[2],
+                   const relaunch* exec) noexcept {
+  if (auto s = st.detach(p); !s.ok()) report_and_exit(up, s);
+  if (sys().setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
+  const pid_t daemon = sys().fork();
+  if (daemon == -1) report_and_exit(up, step_status::failure(step::second_fork, errno));
+
+  if (daemon == 0) {  // the daemon: not a session leader, so it can never get a terminal
+    sys().close(up);
+    sys().close(down[0]);
+    if (exec != nullptr) {
+      // Only these two survive the exec; the new image finds them through DAEMONIKER_HANDOFF.
+      if (sys().fcntl(down[1], F_SETFD, 0) == -1 || sys().fcntl(exec->hand, F_SETFD, 0) == -1) {
+        report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
+      }
+      ::execve(exec->path, exec->argv, exec->envp);
+      report_and_exit(down[1], step_status::failure(step::handoff, errno,
+                                                    "execve(/proc/self/exe)"));
+    }
+    if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
+    if (st.defer_confirmation) {  // the program confirms later, with notify_ready()
+      defer_confirmation(down[1]);
+      return;
+    }
+    if (!confirm_on(down[1])) {
+      // Nobody can learn that we started: undo, so that nothing is left behind.
+      st.abandon(p);
+      ::_exit(1);
+    }
+    sys().close(down[1]);
+    return;
+  }
+
+  // The first child: tell the invoking process who the daemon is, then relay its report.
+  sys().close(down[1]);
+  if (exec != nullptr) sys().close(exec->hand);
+  record hello;
+  hello.kind = record::hello;
+  hello.pid = daemon;
+  send_record(up, hello);
+  record r;
+  for (;;) {  // relay until a verdict: extensions of the deadline may come first
+    if (!await_report(down[0], up)) {  // nobody waits any more: nothing half-started may stay
+      sys().kill(daemon, SIGKILL);
+      retry_eintr([&] { return sys().waitpid(daemon, nullptr, 0); });
+      st.reclaim(p, daemon);
+      sys().kill(-::getpid(), SIGKILL);  // the rest of the new session's group, and us
+      ::_exit(1);
+    }
+    if (!receive_record(down[0], r)) {
+      int status = 0;
+      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+      r = record{};
+      r.kind = record::died;
+      r.pid = daemon;
+      r.wait_status = status;
+    } else if (r.kind == record::failed) {
+      int status = 0;  // it exits right after reporting; reap it before the invoker looks
+      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+    }
+    send_record(up, r);
+    if (r.kind != record::extend) ::_exit(0);
+  }
+}
+
+
+bool confirmation_pending() noexcept { return pending_channel != -1; }
+
+void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
+  if (pending_channel == -1) return;
+  record r;
+  r.kind = ready ? record::ready : record::rejected;
+  r.pid = ::getpid();
+  if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
+  send_record(pending_channel, r);
+  sys().close(pending_channel);
+  pending_channel = -1;
+}
+
+void extend_confirmation(std::chrono::milliseconds more) noexcept {
+  if (pending_channel == -1) return;
+  record r;
+  r.kind = record::extend;
+  r.pid = ::getpid();
+  r.wait_status = more.count();
+  send_record(pending_channel, r);
+}
+
+}  // namespace daemoniker::detail
+
+#endif  // !defined(_WIN32)

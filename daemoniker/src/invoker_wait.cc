@@ -1,0 +1,272 @@
+// The invoking process of the POSIX handoff: fork, hand a re-launched daemon its plan, and
+// wait for the verdict — bounded by plan.success_timeout, after which the new session is
+// killed. Every failure is cleaned up here and returned as role::failed.
+#if !defined(_WIN32)  // POSIX; Windows: src/windows/
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "daemoniker/detail/sys.hpp"
+#include "fork_window.hpp"
+
+namespace daemoniker::detail {
+namespace {
+
+std::string signal_text(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
+         " (" + (::sigdescr_np(sig) != nullptr ? ::sigdescr_np(sig) : "unknown signal") + ")";
+}
+
+std::string death_text(long long pid, int status) {
+  const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
+  if (WIFEXITED(status)) {
+    return who + " exited with status " + std::to_string(WEXITSTATUS(status)) +
+           " before confirming startup";
+  }
+  if (WIFSIGNALED(status)) {
+    return who + " was killed by " + signal_text(WTERMSIG(status)) + " before confirming startup";
+  }
+  return who + " ended before confirming startup";
+}
+
+// Waits for a child; false when its status could not be had.
+bool reap(pid_t pid, int* status = nullptr) noexcept {
+  int ignored = 0;
+  return retry_eintr([&] {
+           return sys().waitpid(pid, status != nullptr ? status : &ignored, 0);
+         }) == pid;
+}
+
+// Waits (briefly) until `pid` has terminated, so that its pid file lock is released.
+void await_death(pid_t pid) noexcept {
+#ifdef SYS_pidfd_open
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd != -1) {
+    struct pollfd pfd {pidfd, POLLIN, 0};
+    retry_eintr([&] { return sys().poll(&pfd, 1, 2000); });
+    sys().close(pidfd);
+    return;
+  }
+#endif
+  for (int i = 0; i < 200 && sys().kill(pid, 0) == 0; ++i) ::usleep(10'000);
+}
+
+// Everything the attempt started is gone; what the dead daemon left is removed, and the
+// invoking process learns what failed.
+role fail(const stages& st, plan& p, long long daemon, step_status s) {
+  if (daemon > 0) st.reclaim(p, daemon);
+  *st.failure = s;
+  return role::failed;
+}
+
+role await_daemon(plan& p, const stages& st, int up, pid_t first) {
+  using clock = std::chrono::steady_clock;
+  // A century stands for "forever" without overflowing the clock.
+  const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
+                                                        std::chrono::hours(24 * 365 * 100));
+  auto deadline = clock::now() + wait;
+  long long daemon = 0;
+  record r;
+  std::size_t got = 0;
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+    struct pollfd pfd {up, POLLIN, 0};
+    const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+    const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, slice);
+    if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
+    if (ready == -1 && errno == EINTR) continue;
+    if (ready <= 0) {  // timed out: nothing half-started may survive
+      sys().kill(-first, SIGKILL);  // the new session's process group, once setsid() ran
+      sys().kill(first, SIGKILL);
+      if (daemon > 0) sys().kill(static_cast<pid_t>(daemon), SIGKILL);
+      reap(first);
+      if (daemon > 0) await_death(static_cast<pid_t>(daemon));
+      sys().close(up);
+      const std::string who =
+          daemon > 0 ? "the daemon (pid " + std::to_string(daemon) + ")" : "the daemon";
+      return fail(st, p, daemon,
+           step_status::failure(step::startup, 0,
+                                (who + " did not confirm startup within " +
+                                 seconds_text(p.success_timeout) +
+                                 " and was killed; raise options::success_timeout if its "
+                                 "startup is legitimately slow")
+                                    .c_str()));
+    }
+    const ssize_t n = sys().read(up, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+    if (n == -1 && errno == EINTR) continue;
+    if (n <= 0) {  // EOF before a verdict: the first child died without reporting
+      // Whatever it had started must not outlive us: its session, and the daemon if known.
+      sys().kill(-first, SIGKILL);
+      int status = 0;
+      const bool known = reap(first, &status);
+      if (daemon > 0) {
+        sys().kill(static_cast<pid_t>(daemon), SIGKILL);
+        await_death(static_cast<pid_t>(daemon));
+      }
+      sys().close(up);
+      std::string what = "the intermediate process (pid " + std::to_string(first) + ") ";
+      what += !known               ? std::string("ended")
+              : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
+                                    : "exited with status " + std::to_string(WEXITSTATUS(status));
+      return fail(st, p, daemon,
+           step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
+    }
+    got += static_cast<std::size_t>(n);
+    if (got < sizeof r) continue;
+    got = 0;
+    if (r.magic != record::kMagic) {
+      reap(first);
+      return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
+    }
+    switch (r.kind) {
+      case record::hello:
+        daemon = r.pid;
+        continue;
+      case record::extend: {
+        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
+        if (wanted > deadline) deadline = wanted;
+        continue;
+      }
+      case record::rejected: {  // the program said it cannot start: it exits now
+        reap(first);
+        sys().close(up);
+        if (daemon > 0) await_death(static_cast<pid_t>(daemon));
+        p.daemon_pid = daemon;
+        r.status.failed = step::rejected;
+        return fail(st, p, daemon, r.status);
+      }
+      case record::ready:
+        reap(first);
+        sys().close(up);
+        p.daemon_pid = r.pid > 0 ? r.pid : daemon;
+        return role::invoker;
+      case record::failed:
+        reap(first);
+        sys().close(up);
+        return fail(st, p, daemon, r.status);
+      case record::died:
+        reap(first);
+        sys().close(up);
+        return fail(st, p, r.pid,
+             step_status::failure(step::startup, 0,
+                                  death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
+    }
+    reap(first);
+    return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
+  }
+}
+
+// While daemonize() waits, its children must stay waitable: a caller that ignores SIGCHLD
+// (or set SA_NOCLDWAIT) would have them reaped by the kernel — losing their exit status and
+// letting their pids be reused before we signal them. The caller's disposition is put back
+// once the daemon confirmed or the attempt failed.
+class waitable_children {
+ public:
+  waitable_children() noexcept {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    changed_ = sys().sigaction(SIGCHLD, nullptr, &saved_) == 0 &&
+               (saved_.sa_handler == SIG_IGN || (saved_.sa_flags & SA_NOCLDWAIT) != 0) &&
+               sys().sigaction(SIGCHLD, &dfl, nullptr) == 0;
+  }
+  ~waitable_children() {
+    // Only in the invoking process: the daemon keeps the default that reset_signals() set.
+    if (changed_ && ::getpid() == owner_) sys().sigaction(SIGCHLD, &saved_, nullptr);
+  }
+  waitable_children(const waitable_children&) = delete;
+  waitable_children& operator=(const waitable_children&) = delete;
+
+ private:
+  struct sigaction saved_ {};
+  bool changed_ = false;
+  pid_t owner_ = ::getpid();
+};
+
+// Sends `bytes` to the re-launched daemon, giving up at `deadline` or when it is gone (its
+// report, or its death, then reaches the invoking process on the other channel).
+void send_handoff(int fd, std::string_view bytes,
+                  std::chrono::steady_clock::time_point deadline) noexcept {
+  while (!bytes.empty()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    struct pollfd pfd {fd, POLLOUT, 0};
+    const int ready = sys().poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
+    if (ready == -1 && errno == EINTR) continue;
+    if (ready <= 0 || (pfd.revents & (POLLERR | POLLHUP)) != 0) return;
+    const ssize_t n = sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == -1 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* exec,
+                  int hand_parent, std::string_view handoff_bytes) {
+  waitable_children keep_zombies;
+  int up[2];
+  if (!make_channel(up)) {
+    *st.failure = step_status::failure(step::channel, errno);
+    return role::failed;
+  }
+  // The sweep in the first child must leave the channels open.
+  p.keep(up[1]);
+  p.keep(down[0]);
+  p.keep(down[1]);
+  if (exec != nullptr) p.keep(exec->hand);
+
+  // Output buffered in stdio would otherwise be written once by each process.
+  std::fflush(nullptr);
+  // Block every signal across fork(): the first child must not run one of the caller's
+  // handlers before reset_signals() has put the defaults back.
+  sigset_t all, previous;
+  sigfillset(&all);
+  sys().sigprocmask(SIG_SETMASK, &all, &previous);
+  const pid_t first = sys().fork();
+  if (first == 0) {
+    sys().close(up[0]);
+    if (hand_parent != -1) sys().close(hand_parent);
+    become_daemon(p, st, up[1], down, exec);
+    return role::daemon;
+  }
+  const int fork_error = errno;
+  sys().sigprocmask(SIG_SETMASK, &previous, nullptr);
+  sys().close(up[1]);
+  sys().close(down[0]);
+  sys().close(down[1]);
+  if (exec != nullptr) sys().close(exec->hand);
+  if (first == -1) {
+    sys().close(up[0]);
+    if (hand_parent != -1) sys().close(hand_parent);
+    *st.failure = step_status::failure(step::fork, fork_error);
+    return role::failed;
+  }
+  if (hand_parent != -1) {
+    const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
+                                                          std::chrono::hours(24 * 365 * 100));
+    send_handoff(hand_parent, handoff_bytes, std::chrono::steady_clock::now() + wait);
+    sys().close(hand_parent);  // EOF: the daemon has all of it
+  }
+  return await_daemon(p, st, up[0], first);
+}
+
+}  // namespace daemoniker::detail
+
+#endif  // !defined(_WIN32)
