@@ -247,3 +247,70 @@ TEST_F(Privileges, TheCommandRunsAProgramAsAnotherUser) {
 
 }  // namespace
 }  // namespace daemoniker::testing
+
+// The privilege drop goes through the system-call seam like every other step: each of its calls
+// failing is reported naming the call, and nothing is left behind.
+#include <daemoniker/detail/sys.hpp>
+
+namespace daemoniker::testing {
+namespace {
+
+using detail::sys;
+
+struct PrivilegeFault {
+  const char* name;
+  void (*inject)();
+  const char* message;
+};
+
+class PrivilegeFaults : public Privileges, public ::testing::WithParamInterface<PrivilegeFault> {};
+
+TEST_P(PrivilegeFaults, AreReportedNamingTheCallAndLeaveNothing) {
+  const fs::path root = path("jail");
+  fs::create_directories(root);
+  ::chmod(root.c_str(), 0777);
+  const auto r = invoke([&] {
+    GetParam().inject();  // fork() carries the table into the daemon
+    privileged d{{}, {}, {}, {},
+                 drop_privileges{.user = "nobody", .chroot = root, .prevent_core = true, .nice = 5}};
+    d.daemonize(path("app.pid"), {});
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr(GetParam().message));
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "the pid file outlived a failed privilege drop";
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+int eperm() noexcept {
+  errno = EPERM;
+  return -1;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Seam, PrivilegeFaults,
+    ::testing::Values(
+        PrivilegeFault{"Chroot", [] { sys().chroot = [](const char*) noexcept { return eperm(); }; },
+                       "privileges: "},
+        PrivilegeFault{"CoreLimit",
+                       [] { sys().setrlimit = [](int, const struct rlimit*) noexcept { return eperm(); }; },
+                       "setrlimit(RLIMIT_CORE, 0): Operation not permitted"},
+        PrivilegeFault{"Nice", [] { sys().setpriority = [](int, int, int) noexcept { return eperm(); }; },
+                       "setpriority: Operation not permitted"},
+        PrivilegeFault{"Groups",
+                       [] { sys().setgroups = [](std::size_t, const gid_t*) noexcept { return eperm(); }; },
+                       "setgroups: Operation not permitted"},
+        PrivilegeFault{"Gid", [] { sys().setresgid = [](gid_t, gid_t, gid_t) noexcept { return eperm(); }; },
+                       "setgid: Operation not permitted"},
+        PrivilegeFault{"Uid", [] { sys().setresuid = [](uid_t, uid_t, uid_t) noexcept { return eperm(); }; },
+                       "setuid: Operation not permitted"},
+        PrivilegeFault{"RootRegainable",
+                       [] {
+                         // The drop "succeeds", and so does every attempt to get root back.
+                         sys().setresuid = [](uid_t, uid_t, uid_t) noexcept { return 0; };
+                       },
+                       "root privileges could be regained after dropping them"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace daemoniker::testing

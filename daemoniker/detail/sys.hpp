@@ -1,9 +1,12 @@
 // daemoniker/detail/sys.hpp — the one seam between daemoniker and the operating system.
 //
-// Every system call daemoniker makes goes through this table, so a test can make any step fail
-// with a chosen errno (or hang, or crash) by replacing one entry — in the process that is about
-// to call daemonize(); fork() copies the table into the daemon. The defaults are the plain
-// POSIX calls. Not part of the public API: tests and fault injection only.
+// Every system call of daemonization — from the invoking process's checks through fork, the
+// fork window, the pid file, the privilege drop and the re-exec, to the confirmation — goes
+// through this table, so a test can make any step fail with a chosen errno (or hang, or crash)
+// by replacing one entry in the process that is about to call daemonize(); fork() copies the
+// table into the daemon. The defaults are the plain POSIX/Linux calls. Not yet through it:
+// looking at a daemon from outside (identity.cc, pid_file.cc), signal_handler's listener and
+// the readiness sinks (notify.cc). Not part of the public API: tests and fault injection only.
 #pragma once
 
 #include <cerrno>
@@ -49,6 +52,16 @@ struct syscalls {
   int (*poll)(struct pollfd* fds, nfds_t n, int timeout_ms) noexcept;
   pid_t (*waitpid)(pid_t pid, int* status, int options) noexcept;
   int (*kill)(pid_t pid, int sig) noexcept;
+  // The privilege drop and the re-exec, in the daemon before it confirmed: raw system calls
+  // (the kernel's, async-signal-safe; glibc's setuid family is not, it synchronises threads).
+  // After fork() the daemon has one thread, so a per-thread credential change is the process's.
+  int (*chroot)(const char* path) noexcept;
+  int (*setrlimit)(int resource, const struct rlimit* limit) noexcept;
+  int (*setpriority)(int which, int who, int priority) noexcept;
+  int (*setgroups)(std::size_t n, const gid_t* groups) noexcept;
+  int (*setresgid)(gid_t real, gid_t effective, gid_t saved) noexcept;
+  int (*setresuid)(uid_t real, uid_t effective, uid_t saved) noexcept;
+  int (*execve)(const char* path, char* const* argv, char* const* envp) noexcept;
 };
 
 /// The table in use. Mutable on purpose: tests replace entries to inject faults.

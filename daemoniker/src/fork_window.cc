@@ -129,7 +129,7 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
       if (sys().fcntl(down[1], F_SETFD, 0) == -1 || sys().fcntl(exec->hand, F_SETFD, 0) == -1) {
         report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
       }
-      ::execve(exec->path, exec->argv, exec->envp);
+      sys().execve(exec->path, exec->argv, exec->envp);
       report_and_exit(down[1], step_status::failure(step::handoff, errno,
                                                     "execve(/proc/self/exe)"));
     }

@@ -14,6 +14,7 @@
 #endif
 
 #include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/detail/sys.hpp"
 #include "daemoniker/policy/privileges.hpp"
 #include "text.hpp"
 
@@ -125,32 +126,35 @@ namespace detail {
 step_status apply_credentials(const plan& p) noexcept {
   const credentials& id = p.identity;
   if (!id.chroot.empty()) {
-    if (::chroot(id.chroot.c_str()) == -1) {
+    if (sys().chroot(id.chroot.c_str()) == -1) {
       return step_status::failure(step::privileges, errno, id.chroot.c_str());
     }
     // options::chdir inside the new root ("/" when it was left to its default).
     const char* dir = p.chdir_defaulted ? "/" : p.chdir.c_str();
-    if (::chdir(dir) == -1) return step_status::failure(step::chdir, errno, dir);
+    if (sys().chdir(dir) == -1) return step_status::failure(step::chdir, errno, dir);
   }
   if (id.prevent_core) {
     const rlimit none{0, 0};
-    if (::setrlimit(RLIMIT_CORE, &none) == -1) {
+    if (sys().setrlimit(RLIMIT_CORE, &none) == -1) {
       return step_status::failure(step::privileges, errno, "setrlimit(RLIMIT_CORE, 0)");
     }
   }
-  if (id.set_nice && ::setpriority(PRIO_PROCESS, 0, id.nice) == -1) {
+  if (id.set_nice && sys().setpriority(PRIO_PROCESS, 0, id.nice) == -1) {
     return step_status::failure(step::privileges, errno, "setpriority");
   }
   if (!id.change_user) return {};
   gid_t groups[256];
   const std::size_t n = id.groups.size() < 256 ? id.groups.size() : 256;
   for (std::size_t i = 0; i < n; ++i) groups[i] = static_cast<gid_t>(id.groups[i]);
-  // Groups first (only root may change them), then gid, then uid.
-  if (::setgroups(n, groups) == -1) return step_status::failure(step::privileges, errno, "setgroups");
-  if (::setgid(static_cast<gid_t>(id.gid)) == -1) return step_status::failure(step::privileges, errno, "setgid");
-  if (::setuid(static_cast<uid_t>(id.uid)) == -1) return step_status::failure(step::privileges, errno, "setuid");
+  const auto gid = static_cast<gid_t>(id.gid);
+  const auto uid = static_cast<uid_t>(id.uid);
+  // Groups first (only root may change them), then gid, then uid: real, effective and saved.
+  if (sys().setgroups(n, groups) == -1) return step_status::failure(step::privileges, errno, "setgroups");
+  if (sys().setresgid(gid, gid, gid) == -1) return step_status::failure(step::privileges, errno, "setgid");
+  if (sys().setresuid(uid, uid, uid) == -1) return step_status::failure(step::privileges, errno, "setuid");
   // Verify: no way back.
-  if (id.uid != 0 && (::setuid(0) != -1 || ::seteuid(0) != -1)) {
+  if (uid != 0 && (sys().setresuid(static_cast<uid_t>(-1), 0, static_cast<uid_t>(-1)) != -1 ||
+                   sys().setresuid(0, 0, 0) != -1)) {
     return step_status::failure(step::privileges, 0,
                                 "root privileges could be regained after dropping them");
   }

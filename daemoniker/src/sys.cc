@@ -99,6 +99,25 @@ pid_t real_waitpid(pid_t pid, int* status, int options) noexcept {
   return ::waitpid(pid, status, options);
 }
 int real_kill(pid_t pid, int sig) noexcept { return ::kill(pid, sig); }
+int real_chroot(const char* path) noexcept { return static_cast<int>(::syscall(SYS_chroot, path)); }
+int real_setrlimit(int resource, const struct rlimit* limit) noexcept {
+  return static_cast<int>(::syscall(SYS_setrlimit, resource, limit));
+}
+int real_setpriority(int which, int who, int priority) noexcept {
+  return static_cast<int>(::syscall(SYS_setpriority, which, who, priority));
+}
+int real_setgroups(std::size_t n, const gid_t* groups) noexcept {
+  return static_cast<int>(::syscall(SYS_setgroups, n, groups));
+}
+int real_setresgid(gid_t r, gid_t e, gid_t s) noexcept {
+  return static_cast<int>(::syscall(SYS_setresgid, r, e, s));
+}
+int real_setresuid(uid_t r, uid_t e, uid_t s) noexcept {
+  return static_cast<int>(::syscall(SYS_setresuid, r, e, s));
+}
+int real_execve(const char* path, char* const* argv, char* const* envp) noexcept {
+  return ::execve(path, argv, envp);
+}
 
 constexpr syscalls kReal{
     real_fork,     real_setsid,     real_chdir,      real_open,       real_close,
@@ -106,6 +125,8 @@ constexpr syscalls kReal{
     real_flock,    real_linkat,     real_unlink,     real_fchmod,     real_fstat,
     real_lstat,    real_stat,       real_read,       real_write,      real_send,       real_socketpair,
     real_sigaction, real_sigprocmask, real_poll,     real_waitpid,    real_kill,
+    real_chroot,   real_setrlimit,  real_setpriority, real_setgroups, real_setresgid,
+    real_setresuid, real_execve,
 };
 
 // Constant-initialized, so it is usable before main() and in any static initializer.
