@@ -96,9 +96,9 @@ class basic_daemonizer {
   static_assert(detail::check_redirect_policy<RedirectPolicy>());
   static_assert(detail::check_fd_policy<FdPolicy>());
   static_assert(detail::check_handoff_policy<HandoffPolicy>());
-  static_assert(privilege_policy<PrivilegePolicy>,
-                "daemoniker: the PrivilegePolicy has no member `daemoniker::step_status "
-                "prepare(daemoniker::plan&) const` — see docs/policies.md#privilegepolicy");
+  // Through detail::: an unqualified `privilege_policy` here would name the concept and then
+  // the accessor below (ill-formed, no diagnostic required).
+  static_assert(detail::check_privilege_policy<PrivilegePolicy>());
 
  public:
   using pid_policy_type = PidPolicy;

@@ -7,6 +7,7 @@
 
 #include "daemoniker/policy/fd.hpp"
 #include "daemoniker/policy/handoff.hpp"
+#include "daemoniker/policy/privileges.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "daemoniker/policy/redirect.hpp"
 
@@ -58,6 +59,15 @@ consteval bool check_handoff_policy() {
   static_assert(has_launch<P>, "daemoniker: the HandoffPolicy has no member `daemoniker::role launch(daemoniker::plan&, const daemoniker::stages&)`" DAEMONIKER_POLICY_DOC "handoffpolicy");
   static_assert(!(has_is_setup<P> && has_launch<P>) || handoff_policy<P>, "daemoniker: the HandoffPolicy's members have the wrong form: is_setup() must be const noexcept returning bool, launch() must return daemoniker::role" DAEMONIKER_POLICY_DOC "handoffpolicy");
   return handoff_policy<P>;
+}
+
+// (The message is spelled out: basic_daemonizer's old static_assert said exactly this.)
+template <class P>
+consteval bool check_privilege_policy() {
+  static_assert(privilege_policy<P>,
+                "daemoniker: the PrivilegePolicy has no member `daemoniker::step_status "
+                "prepare(daemoniker::plan&) const` — see docs/policies.md#privilegepolicy");
+  return privilege_policy<P>;
 }
 
 #undef DAEMONIKER_POLICY_DOC
