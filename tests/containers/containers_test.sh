@@ -172,6 +172,17 @@ check "cli under tini: tini still runs" alive "$init"
 kill -TERM "$init"
 check "cli under tini: tini's forwarded SIGTERM stops it, exit 0" ns_ended 0
 
+# --ready-fd as an entrypoint: no supervisor passes a notification fd here; the command says
+# so and runs the program anyway (the same command line works on a host and in a container).
+d=$tmp/cli-ready && mkdir -p "$d"
+in_namespace "$cli" start --pidfile "$d/c.pid" --ready-fd 3 -- sh -c "$prog_sh" "$d"
+wait_until 10 test -s "$d/sh.pid" || fail "cli --ready-fd as PID 1: the program did not start"
+check "cli --ready-fd as PID 1: the program runs in place" [ "$(cat "$d/sh.pid")" == 1 ]
+check "cli --ready-fd as PID 1: ... after a note that nobody waits for readiness" \
+  grep -q "ready-fd 3 is not open, so no supervisor waits" "$tmp/ns.log"
+kill -TERM "$init"
+check "cli --ready-fd as PID 1: stopped, exit 0" ns_ended 0
+
 # As PID 1 with a NOTIFY_SOCKET (systemd-nspawn without -b, podman --sdnotify): still in place.
 d=$tmp/cli-pid1-notify && mkdir -p "$d"
 in_namespace env NOTIFY_SOCKET=/run/nonexistent-notify "$cli" start --pidfile "$d/c.pid" -- sh -c "$prog_sh" "$d"
