@@ -404,32 +404,23 @@ void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_ty
   }
 }
 
-int start_detached(const start_args& a, const options& base, std::chrono::milliseconds timeout) {
-  const auto started = clock_type::now();
-  std::uintmax_t stderr_size = 0;
-  if (!a.stderr_path.empty()) {
-    std::error_code ec;
-    stderr_size = fs::file_size(a.stderr_path, ec);
-    if (ec) stderr_size = 0;
-  }
-  // Every descriptor the command makes lies above --ready-fd: that number is the program's.
+// The command's own descriptors, all above --ready-fd (that number is the program's), shielded
+// from the sweep where the daemon needs them; and every signal that would end the command held
+// on a signalfd — Ctrl-C, Ctrl-\\, a TERM must not leave a half-started daemon (the library
+// resets the daemon's mask). SIGPIPE too: a closed stdout must not end us before the daemon is.
+bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
   const int lowest = std::max(3, a.ready_fd + 1);
-  start_fds f;
   if (::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(f.ready_pipe, O_CLOEXEC) == -1) ||
       (a.notify && ::pipe2(f.go, O_CLOEXEC) == -1)) {
     std::perror("daemoniker: pipe");
-    return 1;
+    return false;
   }
   for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1], &f.go[0], &f.go[1]}) {
     *fd = above(*fd, lowest);
   }
-  options opts = base;
   opts.shielded_fds.push_back(f.exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
   if (a.notify) opts.shielded_fds.push_back(f.go[0]);
-  // Ctrl-C, Ctrl-\\, a TERM or any other signal that would end us while we wait must not leave
-  // a half-started daemon: they are held (the daemon's mask is reset by the library) and read
-  // from a signalfd below. SIGPIPE too: a closed stdout must not end us before the daemon is.
   sigset_t interrupts;
   sigemptyset(&interrupts);
   for (const int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
@@ -438,60 +429,51 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   }
   ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
   f.interrupts = above(::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
-  // The daemon becomes our child once the intermediate process exits, so that we learn how it
-  // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  return true;
+}
 
-  start_context ctx = make_context(a, detach_mode::always);
-  auto [is_parent] = ctx(a.pidfile, opts);
-  if (!is_parent) {
-    notify_ready();  // to the invoking process: the pid file is ours; now PROGRAM
-    if (a.notify) {  // the socket exists only once we confirmed: nothing to leak before
-      const std::string socket = read_all(f.go[0]);
-      if (socket.empty()) {  // the invoking process is gone or could not make it
-        release_pid_file();
-        std::_Exit(1);
-      }
-      ::setenv("NOTIFY_SOCKET", socket.c_str(), 1);
+// The daemon, confirmed: NOTIFY_SOCKET once the invoking process made it, the readiness pipe on
+// fd N (the pid file's lock moved out of its way), then PROGRAM. Its exec error goes up the
+// close-on-exec pipe.
+[[noreturn]] void become_program(const start_args& a, start_fds& f) {
+  notify_ready();  // to the invoking process: the pid file is ours; now PROGRAM
+  if (a.notify) {  // the socket exists only once we confirmed: nothing to leak before
+    const std::string socket = read_all(f.go[0]);
+    if (socket.empty()) {  // the invoking process is gone or could not make it
+      release_pid_file();
+      std::_Exit(1);
     }
-    int held = held_pid_file_descriptor();
-    if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
-      const int moved = ::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
-      ::close(held);
-      held = moved;
-    }
-    int error = 0;
-    if (a.ready_fd != -1 && ::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
-    if (error == 0) error = exec_program(a, held);
-    (void)::write(f.exec_pipe[1], &error, sizeof error);
-    std::_Exit(127);
+    ::setenv("NOTIFY_SOCKET", socket.c_str(), 1);
   }
-  // The invoking process: the daemon confirmed (pid file written and locked). Its pid is the
-  // one the handoff knows — never re-read from the file, which a concurrent starter may own.
-  start_watch watch(a, ctx.daemon_pid());
-  ::close(f.exec_pipe[1]);
-  if (f.ready_pipe[1] != -1) ::close(f.ready_pipe[1]);
-  if (a.notify) {
-    ::close(f.go[0]);
-    const bool made = f.notify.open(lowest);
-    const int error = errno;
-    if (made) (void)!::write(f.go[1], f.notify.path.data(), f.notify.path.size());
-    ::close(f.go[1]);
-    if (!made) {
-      f.notify.remove();
-      watch.fail(std::string("cannot create the notify socket: ") + std::strerror(error));
-    }
+  int held = held_pid_file_descriptor();
+  if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
+    const int moved = ::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
+    ::close(held);
+    held = moved;
   }
-  auto check_interrupt = [&](const pollfd& p) {
-    if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
-    signalfd_siginfo info{};
-    (void)::read(f.interrupts, &info, sizeof info);
+  int error = 0;
+  if (a.ready_fd != -1 && ::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
+  if (error == 0) error = exec_program(a, held);
+  (void)::write(f.exec_pipe[1], &error, sizeof error);
+  std::_Exit(127);
+}
+
+// --notify: the socket, made now that the daemon confirmed, and its path handed over.
+void hand_notify_socket(const start_args& a, start_fds& f, start_watch& watch) {
+  ::close(f.go[0]);
+  const bool made = f.notify.open(std::max(3, a.ready_fd + 1));
+  const int error = errno;
+  if (made) (void)!::write(f.go[1], f.notify.path.data(), f.notify.path.size());
+  ::close(f.go[1]);
+  if (!made) {
     f.notify.remove();
-    watch.fail("interrupted by " + signal_name(static_cast<int>(info.ssi_signo)) + " while '" +
-                   a.command.front() + "' was starting; it was stopped",
-               128 + static_cast<int>(info.ssi_signo));
-  };
-  // exec() result: EOF on the close-on-exec pipe means the program runs.
+    watch.fail(std::string("cannot create the notify socket: ") + std::strerror(error));
+  }
+}
+
+// The exec() result: EOF on the close-on-exec pipe means PROGRAM runs; a number is its errno.
+void await_exec(const start_args& a, start_fds& f, start_watch& watch,
+                const std::function<void(const pollfd&)>& check_interrupt) {
   int exec_error = 0;
   ssize_t n = 0;
   for (;;) {
@@ -506,8 +488,40 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
     f.notify.remove();
     watch.fail("cannot run '" + a.command.front() + "': " + std::strerror(exec_error));
   }
+}
+
+int start_detached(const start_args& a, const options& base, std::chrono::milliseconds timeout) {
+  const auto started = clock_type::now();
+  std::error_code ec;
+  const std::uintmax_t stderr_size = a.stderr_path.empty() ? 0 : fs::file_size(a.stderr_path, ec);
+  start_fds f;
+  options opts = base;
+  if (!open_start_fds(a, f, opts)) return 1;
+  // The daemon becomes our child once the intermediate process exits, so that we learn how it
+  // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  start_context ctx = make_context(a, detach_mode::always);
+  auto [is_parent] = ctx(a.pidfile, opts);
+  if (!is_parent) become_program(a, f);
+  // The invoking process: the daemon confirmed (pid file written and locked). Its pid is the
+  // one the handoff knows — never re-read from the file, which a concurrent starter may own.
+  start_watch watch(a, ctx.daemon_pid());
+  ::close(f.exec_pipe[1]);
+  if (f.ready_pipe[1] != -1) ::close(f.ready_pipe[1]);
+  if (a.notify) hand_notify_socket(a, f, watch);
+  auto check_interrupt = [&](const pollfd& p) {
+    if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
+    signalfd_siginfo info{};
+    (void)::read(f.interrupts, &info, sizeof info);
+    f.notify.remove();
+    watch.fail("interrupted by " + signal_name(static_cast<int>(info.ssi_signo)) + " while '" +
+                   a.command.front() + "' was starting; it was stopped",
+               128 + static_cast<int>(info.ssi_signo));
+  };
+  await_exec(a, f, watch, check_interrupt);
   if (a.ready_fd != -1 || f.notify.fd != -1) {
-    await_readiness(a, f, watch, started + timeout, stderr_size, check_interrupt);
+    await_readiness(a, f, watch, started + timeout, ec ? 0 : stderr_size, check_interrupt);
   }
   f.notify.remove();
   std::printf("daemoniker: started '%s' (pid %d)\n", a.command.front().c_str(), watch.pid());

@@ -73,101 +73,120 @@ role fail(const stages& st, plan& p, long long daemon, step_status s) {
   return role::failed;
 }
 
-role await_daemon(plan& p, const stages& st, int up, pid_t first) {
-  using clock = std::chrono::steady_clock;
-  // A century stands for "forever" without overflowing the clock.
-  const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
-                                                        std::chrono::hours(24 * 365 * 100));
-  auto deadline = clock::now() + wait;
-  long long daemon = 0;
-  record r;
-  std::size_t got = 0;
-  for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-    struct pollfd pfd {up, POLLIN, 0};
-    const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
-    const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, slice);
-    if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
-    if (ready == -1 && errno == EINTR) continue;
-    if (ready <= 0) {  // timed out: nothing half-started may survive
-      sys().kill(-first, SIGKILL);  // the new session's process group, once setsid() ran
-      sys().kill(first, SIGKILL);
-      if (daemon > 0) sys().kill(static_cast<pid_t>(daemon), SIGKILL);
-      reap(first);
-      if (daemon > 0) await_death(static_cast<pid_t>(daemon));
-      sys().close(up);
-      const std::string who =
-          daemon > 0 ? "the daemon (pid " + std::to_string(daemon) + ")" : "the daemon";
-      return fail(st, p, daemon,
-           step_status::failure(step::startup, 0,
-                                (who + " did not confirm startup within " +
-                                 seconds_text(p.success_timeout) +
-                                 " and was killed; raise options::success_timeout if its "
-                                 "startup is legitimately slow")
-                                    .c_str()));
-    }
-    const ssize_t n = sys().read(up, reinterpret_cast<char*>(&r) + got, sizeof r - got);
-    if (n == -1 && errno == EINTR) continue;
-    if (n <= 0) {  // EOF before a verdict: the first child died without reporting
-      // Whatever it had started must not outlive us: its session, and the daemon if known.
-      sys().kill(-first, SIGKILL);
-      int status = 0;
-      const bool known = reap(first, &status);
-      if (daemon > 0) {
-        sys().kill(static_cast<pid_t>(daemon), SIGKILL);
-        await_death(static_cast<pid_t>(daemon));
+// The invoking process waiting for the verdict on `up`, from the first child `first`.
+class verdict_wait {
+ public:
+  verdict_wait(plan& p, const stages& st, int up, pid_t first)
+      : p_(p), st_(st), up_(up), first_(first),
+        // A century stands for "forever" without overflowing the clock.
+        deadline_(clock::now() + std::min<std::chrono::milliseconds>(
+                                     p.success_timeout, std::chrono::hours(24 * 365 * 100))) {}
+
+  role run() {
+    record r;
+    std::size_t got = 0;
+    for (;;) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
+      struct pollfd pfd {up_, POLLIN, 0};
+      const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+      const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, slice);
+      if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
+      if (ready == -1 && errno == EINTR) continue;
+      if (ready <= 0) return timed_out();
+      const ssize_t n = sys().read(up_, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+      if (n == -1 && errno == EINTR) continue;
+      if (n <= 0) return first_child_died();
+      got += static_cast<std::size_t>(n);
+      if (got < sizeof r) continue;
+      got = 0;
+      if (r.kind == record::hello && r.magic == record::kMagic) {
+        daemon_ = r.pid;
+      } else if (r.kind == record::extend && r.magic == record::kMagic) {
+        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
+        if (wanted > deadline_) deadline_ = wanted;
+      } else {
+        return verdict(r);
       }
-      sys().close(up);
-      std::string what = "the intermediate process (pid " + std::to_string(first) + ") ";
-      what += !known               ? std::string("ended")
-              : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
-                                    : "exited with status " + std::to_string(WEXITSTATUS(status));
-      return fail(st, p, daemon,
-           step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
     }
-    got += static_cast<std::size_t>(n);
-    if (got < sizeof r) continue;
-    got = 0;
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+
+  // Nothing half-started may survive: the new session's group (once setsid() ran), the first
+  // child, the daemon if known.
+  role timed_out() {
+    sys().kill(-first_, SIGKILL);
+    sys().kill(first_, SIGKILL);
+    if (daemon_ > 0) sys().kill(static_cast<pid_t>(daemon_), SIGKILL);
+    reap(first_);
+    if (daemon_ > 0) await_death(static_cast<pid_t>(daemon_));
+    sys().close(up_);
+    const std::string who = daemon_ > 0 ? "the daemon (pid " + std::to_string(daemon_) + ")" : "the daemon";
+    return fail(st_, p_, daemon_,
+                step_status::failure(step::startup, 0,
+                                     (who + " did not confirm startup within " +
+                                      seconds_text(p_.success_timeout) +
+                                      " and was killed; raise options::success_timeout if its "
+                                      "startup is legitimately slow")
+                                         .c_str()));
+  }
+
+  // EOF before a verdict: the first child died without reporting. What it started goes too.
+  role first_child_died() {
+    sys().kill(-first_, SIGKILL);
+    int status = 0;
+    const bool known = reap(first_, &status);
+    if (daemon_ > 0) {
+      sys().kill(static_cast<pid_t>(daemon_), SIGKILL);
+      await_death(static_cast<pid_t>(daemon_));
+    }
+    sys().close(up_);
+    std::string what = "the intermediate process (pid " + std::to_string(first_) + ") ";
+    what += !known               ? std::string("ended")
+            : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
+                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
+    return fail(st_, p_, daemon_,
+                step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
+  }
+
+  // A final report: the first child has relayed it and exits.
+  role verdict(record& r) {
+    reap(first_);
+    sys().close(up_);
     if (r.magic != record::kMagic) {
-      reap(first);
-      return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
+      return fail(st_, p_, daemon_, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
     }
     switch (r.kind) {
-      case record::hello:
-        daemon = r.pid;
-        continue;
-      case record::extend: {
-        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
-        if (wanted > deadline) deadline = wanted;
-        continue;
-      }
-      case record::rejected: {  // the program said it cannot start: it exits now
-        reap(first);
-        sys().close(up);
-        if (daemon > 0) await_death(static_cast<pid_t>(daemon));
-        p.daemon_pid = daemon;
-        r.status.failed = step::rejected;
-        return fail(st, p, daemon, r.status);
-      }
       case record::ready:
-        reap(first);
-        sys().close(up);
-        p.daemon_pid = r.pid > 0 ? r.pid : daemon;
+        p_.daemon_pid = r.pid > 0 ? r.pid : daemon_;
         return role::invoker;
+      case record::rejected:  // the program said it cannot start: it exits now
+        if (daemon_ > 0) await_death(static_cast<pid_t>(daemon_));
+        p_.daemon_pid = daemon_;
+        r.status.failed = step::rejected;
+        return fail(st_, p_, daemon_, r.status);
       case record::failed:
-        reap(first);
-        sys().close(up);
-        return fail(st, p, daemon, r.status);
+        return fail(st_, p_, daemon_, r.status);
       case record::died:
-        reap(first);
-        sys().close(up);
-        return fail(st, p, r.pid,
-             step_status::failure(step::startup, 0,
-                                  death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
+        return fail(st_, p_, r.pid,
+                    step_status::failure(step::startup, 0,
+                                         death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
+      default:
+        return fail(st_, p_, daemon_, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
     }
-    reap(first);
-    return fail(st, p, daemon, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
   }
+
+  plan& p_;
+  const stages& st_;
+  int up_;
+  pid_t first_;
+  long long daemon_ = 0;
+  clock::time_point deadline_;
+};
+
+role await_daemon(plan& p, const stages& st, int up, pid_t first) {
+  return verdict_wait(p, st, up, first).run();
 }
 
 // While daemonize() waits, its children must stay waitable: a caller that ignores SIGCHLD
