@@ -14,7 +14,9 @@
 #endif
 
 #include "daemoniker/basic_daemonizer.hpp"
+#if !defined(_WIN32)
 #include "daemoniker/detail/sys.hpp"
+#endif
 #include "daemoniker/policy/privileges.hpp"
 #include "text.hpp"
 

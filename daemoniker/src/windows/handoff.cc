@@ -188,28 +188,17 @@ std::string exit_text(DWORD pid, DWORD code) {
   return who + " exited with status " + std::to_string(code) + " before confirming startup";
 }
 
-role launch_daemon(plan& p, const stages& st) {
-  std_handles stdio;
-  auto refuse = [&st](const step_status& s) {
-    *st.failure = s;
-    return role::failed;
-  };
-  if (auto s = open_std_handles(p, stdio); !s.ok()) return refuse(s);
+// A failure the invoking process returns (role::failed), everything cleaned up.
+role refuse(const stages& st, const step_status& s) {
+  *st.failure = s;
+  return role::failed;
+}
 
-  const std::string frames = encode_payload(p) + std::string(st.payload);
-  SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, FALSE};
-  HANDLE hand_read = nullptr, hand_write = nullptr, report_read = nullptr, report_write = nullptr;
-  // The handoff pipe is big enough for the whole payload: writing it never waits for the daemon.
-  const DWORD hand_size = static_cast<DWORD>(std::min<std::size_t>(frames.size() + 4096, 1u << 30));
-  if (!::CreatePipe(&hand_read, &hand_write, &plain, hand_size) ||
-      !::CreatePipe(&report_read, &report_write, &plain, 0) ||
-      !::SetHandleInformation(hand_read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
-      !::SetHandleInformation(report_write, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
-    const step_status s = step_status::failure(step::channel, static_cast<int>(::GetLastError()));
-    for (HANDLE h : {hand_read, hand_write, report_read, report_write}) close_handle(h);
-    return refuse(s);
-  }
-
+// The daemon: this .exe again, detached, inheriting exactly `inherited` (the handoff pipe's
+// read end, the report pipe's write end, the std handles), told where they are through
+// DAEMONIKER_HANDOFF.
+step_status create_daemon(const plan& p, const std_handles& stdio, HANDLE hand_read,
+                          HANDLE report_write, PROCESS_INFORMATION& pi) {
   std::vector<HANDLE> inherited{hand_read, report_write};
   for (HANDLE h : {stdio.in, stdio.out, stdio.err}) {
     if (h != nullptr && std::find(inherited.begin(), inherited.end(), h) == inherited.end()) {
@@ -224,10 +213,8 @@ role launch_daemon(plan& p, const stages& st) {
       !::UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
                                    inherited.data(), inherited.size() * sizeof(HANDLE), nullptr,
                                    nullptr)) {
-    const step_status s = step_status::failure(step::handoff, static_cast<int>(::GetLastError()),
-                                               "cannot restrict the inherited handles");
-    for (HANDLE h : {hand_read, hand_write, report_read, report_write}) close_handle(h);
-    return refuse(s);
+    return step_status::failure(step::handoff, static_cast<int>(::GetLastError()),
+                                "cannot restrict the inherited handles");
   }
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof si;
@@ -245,7 +232,6 @@ role launch_daemon(plan& p, const stages& st) {
       std::to_wstring(reinterpret_cast<std::uintptr_t>(report_write));
   std::vector<wchar_t> env = environment_with(handoff);
 
-  PROCESS_INFORMATION pi{};
   DWORD flags = DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT |
                 EXTENDED_STARTUPINFO_PRESENT;
   BOOL created = ::CreateProcessW(module, line.data(), nullptr, nullptr, TRUE,
@@ -257,18 +243,13 @@ role launch_daemon(plan& p, const stages& st) {
   }
   const DWORD create_error = ::GetLastError();
   ::DeleteProcThreadAttributeList(attributes);
-  close_handle(hand_read);
-  close_handle(report_write);
-  if (!created) {
-    close_handle(hand_write);
-    close_handle(report_read);
-    return refuse(step_status::failure(step::fork, static_cast<int>(create_error), "CreateProcessW"));
-  }
+  if (!created) return step_status::failure(step::fork, static_cast<int>(create_error), "CreateProcessW");
   close_handle(pi.hThread);
-  write_all(hand_write, frames.data(), frames.size());
-  close_handle(hand_write);  // EOF: the daemon has it all
+  return {};
+}
 
-  // Wait for the report, the daemon's end, or the deadline.
+// Waits for the daemon's report, its end, or the deadline; the daemon is `pi`.
+role await_verdict(plan& p, const stages& st, PROCESS_INFORMATION& pi, HANDLE& report_read) {
   using clock = std::chrono::steady_clock;
   const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
                                                         std::chrono::hours(24 * 365 * 100));
@@ -281,7 +262,7 @@ role launch_daemon(plan& p, const stages& st) {
     close_handle(pi.hProcess);
     close_handle(report_read);
     st.reclaim(p, daemon);
-    return refuse(s);
+    return refuse(st, s);
   };
   for (;;) {
     DWORD available = 0;
@@ -294,6 +275,7 @@ role launch_daemon(plan& p, const stages& st) {
         got += n;
       }
       if (got < sizeof r) continue;
+      got = 0;
       if (r.magic != record::kMagic) {
         ::TerminateProcess(pi.hProcess, 1);
         return fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
@@ -305,7 +287,6 @@ role launch_daemon(plan& p, const stages& st) {
         return role::invoker;
       }
       if (r.kind == record::extend) {
-        got = 0;
         const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
         if (wanted > deadline) deadline = wanted;
         continue;
@@ -337,6 +318,37 @@ role launch_daemon(plan& p, const stages& st) {
     }
     ::Sleep(2);
   }
+}
+
+role launch_daemon(plan& p, const stages& st) {
+  std_handles stdio;
+  if (auto s = open_std_handles(p, stdio); !s.ok()) return refuse(st, s);
+
+  const std::string frames = encode_payload(p) + std::string(st.payload);
+  SECURITY_ATTRIBUTES plain{sizeof(SECURITY_ATTRIBUTES), nullptr, FALSE};
+  HANDLE hand_read = nullptr, hand_write = nullptr, report_read = nullptr, report_write = nullptr;
+  // The handoff pipe is big enough for the whole payload: writing it never waits for the daemon.
+  const DWORD hand_size = static_cast<DWORD>(std::min<std::size_t>(frames.size() + 4096, 1u << 30));
+  if (!::CreatePipe(&hand_read, &hand_write, &plain, hand_size) ||
+      !::CreatePipe(&report_read, &report_write, &plain, 0) ||
+      !::SetHandleInformation(hand_read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) ||
+      !::SetHandleInformation(report_write, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
+    const step_status s = step_status::failure(step::channel, static_cast<int>(::GetLastError()));
+    for (HANDLE h : {hand_read, hand_write, report_read, report_write}) close_handle(h);
+    return refuse(st, s);
+  }
+  PROCESS_INFORMATION pi{};
+  const step_status created = create_daemon(p, stdio, hand_read, report_write, pi);
+  close_handle(hand_read);
+  close_handle(report_write);
+  if (!created.ok()) {
+    close_handle(hand_write);
+    close_handle(report_read);
+    return refuse(st, created);
+  }
+  write_all(hand_write, frames.data(), frames.size());
+  close_handle(hand_write);  // EOF: the daemon has it all
+  return await_verdict(p, st, pi, report_read);
 }
 
 // --- the re-launched daemon ------------------------------------------------------------------
