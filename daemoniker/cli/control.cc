@@ -76,6 +76,24 @@ struct stop_target {
     return !any_alive() && !(by_lock && a.kill_mode == "family" && exclusively_locked(a.pidfile));
   }
 
+  // A pidfd turns readable a moment before /proc shows its process as a zombie: wait for that
+  // (a few microseconds; 0.5 s at most), or the pid file would still look like a live pid's.
+  void settle() const {
+    for (const auto& m : members) {
+      const std::string stat = "/proc/" + std::to_string(m.pid()) + "/stat";
+      for (int i = 0; i < 100; ++i) {
+        char buf[512] = {};
+        const int fd = ::open(stat.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd == -1) break;
+        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+        ::close(fd);
+        const char* close = n > 0 ? std::strrchr(buf, ')') : nullptr;
+        if (close == nullptr || close[1] == '\0' || close[2] == 'Z' || close[2] == 'X') break;
+        ::poll(nullptr, 0, 5);
+      }
+    }
+  }
+
   // One signal: re-examined first, so that every signal goes to what is verified now.
   void send(int sig) {
     if (by_lock && exclusively_locked(a.pidfile)) {
@@ -107,7 +125,8 @@ struct stop_target {
   }
 };
 
-int stopped(const stop_args& a, const pid_file_status& st) {
+int stopped(const stop_args& a, const stop_target& t, const pid_file_status& st) {
+  t.settle();
   const std::string file = remove_if_stale(a.pidfile);
   std::printf("daemoniker: stopped (%s)\n",
               st.verified ? ("pid " + std::to_string(st.pid)).c_str()
@@ -239,14 +258,14 @@ int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {
   }
   for (std::size_t i = 0; i < schedule.size(); ++i) {
     const auto& step = schedule[i];
-    if (t.gone()) return stopped(a, st);  // checked right before each signal
+    if (t.gone()) return stopped(a, t, st);  // checked right before each signal
     if (step.kind == schedule_step::send) t.send(step.signal);
     if (step.kind == schedule_step::wait && t.wait(clock_type::now() + step.timeout)) {
-      return stopped(a, st);
+      return stopped(a, t, st);
     }
     if (i + 1 == schedule.size() && repeat_at < schedule.size()) i = repeat_at - 1;
   }
-  if (t.gone()) return stopped(a, st);
+  if (t.gone()) return stopped(a, t, st);
   std::string left;
   for (const auto& m : t.members) {
     if (m.alive()) left += (left.empty() ? "" : ", ") + std::to_string(m.pid());

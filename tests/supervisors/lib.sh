@@ -26,8 +26,12 @@ export PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 test_name=$(basename "$0" .sh)
 [[ $# == 1 ]] || { echo "FAIL: usage: $0 DAEMONIKER"; exit 1; }
 tmp=$(mktemp -d "${TEST_TMPDIR:-/tmp}/$test_name.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
+# The TMPDIR of what the test starts: short, so that the command's notify socket fits under it
+# (a deep TMPDIR would send it to /tmp, shared with every other test running at the same time).
+short_tmp=$(mktemp -d /tmp/suptest.XXXXXX) || { echo "FAIL: mktemp /tmp"; exit 1; }
+export TMPDIR=$short_tmp
 mkdir "$tmp/bin" "$tmp/t" && cp -L "$1" "$tmp/bin/daemoniker" ||
-  { echo "FAIL: cannot copy the command '$1'"; rm -rf "$tmp"; exit 1; }
+  { echo "FAIL: cannot copy the command '$1'"; rm -rf "$tmp" "$short_tmp"; exit 1; }
 dmk=$tmp/bin/daemoniker
 prog=$tmp/bin/prog
 out_dir=$tmp/out  # where prog records (see below); tests set it per service
@@ -56,7 +60,6 @@ marked() {
     grep -qzxF "SUPTEST_MARK=$tmp" "$d/environ" 2>/dev/null && echo "${d#/proc/}"
   done
 }
-notify_before=$(compgen -G '/tmp/daemoniker-notify.*' | sort)
 cleanup() {
   local p left
   trap - EXIT INT TERM
@@ -76,7 +79,7 @@ cleanup() {
       [[ -s $p ]] && { echo "--- ${p#"$tmp/"}"; sed 's/^/| /' "$p"; }
     done
   fi
-  rm -rf "$tmp"
+  rm -rf "$tmp" "$short_tmp"
   ((failures == 0)) || exit 1
 }
 trap cleanup EXIT
@@ -93,7 +96,7 @@ finish() {
 spawn() {
   local log=$tmp/$1
   shift
-  env "SUPTEST_MARK=$tmp" "TMPDIR=$tmp/t" setsid "$@" </dev/null >"$log" 2>&1 &
+  env "SUPTEST_MARK=$tmp" "TMPDIR=$short_tmp" setsid "$@" </dev/null >"$log" 2>&1 &
   spawned=$!
   logs+=("$log")
 }
@@ -138,13 +141,10 @@ run() {
 # out_has TEXT: the output of the last run contains TEXT.
 out_has() { [[ $out == *"$1"* ]]; }
 
-# No daemoniker-notify.* directory left, in $tmp/t (the TMPDIR of what the test starts) nor new
-# in /tmp (used when TMPDIR is too deep for a socket path).
+# No daemoniker-notify.* directory left in the TMPDIR of what the test starts.
 no_notify_dir_left() {
-  local now new
-  now=$(compgen -G '/tmp/daemoniker-notify.*' | sort)
-  new=$(comm -13 <(echo "$notify_before") <(echo "$now"))
-  new+=$(compgen -G "$tmp/t/daemoniker-notify.*")
+  local new
+  new=$(compgen -G "$short_tmp/daemoniker-notify.*")
   [[ -z $new ]] || { echo "  left: $new"; return 1; }
 }
 
