@@ -1,6 +1,7 @@
 // POSIX: inspecting a pid file from outside, and send() — the rules of identity.hpp.
 #if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -8,6 +9,10 @@
 #include "daemoniker/pid_file.hpp"
 
 namespace daemoniker {
+
+namespace detail {
+std::optional<std::system_error> send_refusal(const pid_file_status& st, const std::string& where);
+}  // namespace detail
 
 pid_file_status inspect_pid_file(const std::filesystem::path& pid_file,
                                  const process_match& match) noexcept {
@@ -18,21 +23,7 @@ void send(const std::filesystem::path& pid_file, int signal, const process_match
   const detail::examined e = detail::examine(pid_file, match);
   const pid_file_status& st = e.status;
   const std::string where = "'" + pid_file.string() + "'";
-  switch (st.state) {
-    case pid_file_state::absent:
-      throw std::system_error(ENOENT, std::generic_category(), "not running: no pid file " + where);
-    case pid_file_state::stale:
-      throw std::system_error(ESRCH, std::generic_category(),
-                              "not running: the pid file " + where + " is stale (pid " +
-                                  std::to_string(st.pid) + " is not its daemon; not signalled)");
-    case pid_file_state::unreadable:
-      throw std::system_error(EIO, std::generic_category(), st.error);
-    case pid_file_state::unverified:
-      throw std::system_error(EPERM, std::generic_category(), st.error + "; not signalled");
-    case pid_file_state::running:
-      break;
-  }
-  if (!st.verified) throw std::system_error(EPERM, std::generic_category(), st.error + "; not signalled");
+  if (auto refusal = detail::send_refusal(st, where)) throw *refusal;
   if (const char* why = detail::forbidden_target(st.pid)) {
     throw std::system_error(EPERM, std::generic_category(),
                             "pid " + std::to_string(st.pid) + " from " + where +

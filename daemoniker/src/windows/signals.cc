@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -17,6 +18,9 @@
 #include "win32.hpp"
 
 namespace daemoniker {
+namespace detail {
+std::optional<std::system_error> send_refusal(const pid_file_status& st, const std::string& where);
+}  // namespace detail
 namespace {
 
 constexpr int kHup = 1, kInt = 2, kQuit = 3, kTerm = 15;
@@ -183,18 +187,7 @@ void send(const std::filesystem::path& pid_file, int signal, const process_match
   FILETIME written{};
   const pid_file_status st = examine(pid_file, written);
   const std::string where = "'" + detail::narrow(pid_file.native()) + "'";
-  if (st.state == pid_file_state::absent) {
-    throw std::system_error(ENOENT, std::generic_category(), "not running: no pid file " + where);
-  }
-  if (st.state == pid_file_state::stale) {
-    throw std::system_error(ESRCH, std::generic_category(),
-                            "not running: the pid file " + where + " is stale (pid " +
-                                std::to_string(st.pid) + " is not its daemon; not signalled)");
-  }
-  if (st.state == pid_file_state::unreadable) {
-    throw std::system_error(EIO, std::generic_category(), st.error);
-  }
-  if (!st.verified) throw std::system_error(ESRCH, std::generic_category(), st.error + "; not signalled");
+  if (auto refusal = detail::send_refusal(st, where)) throw *refusal;
   // Pinned by its handle for as long as we act on it.
   HANDLE daemon = open_daemon(st, written, PROCESS_TERMINATE);
   if (daemon == nullptr) {
