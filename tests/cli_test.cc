@@ -57,6 +57,19 @@ class Cli : public DaemonTest {
   std::string pidfile() const { return path("app.pid").string(); }
   long long pid_in_file() { return std::atoll(read_file(path("app.pid")).c_str()); }
 
+  // A `sleep 60` of ours, as another tool would have started it; returns once it is sleep.
+  static pid_t sleeper() {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execlp("sleep", "sleep", "60", nullptr);
+      std::_Exit(127);
+    }
+    for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(pid) + "/comm") != "sleep\n"; ++i) {
+      ::usleep(5'000);
+    }
+    return pid;
+  }
+
   static bool alive(long long pid) {
     const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = stat.rfind(')');
@@ -198,14 +211,7 @@ TEST_F(Cli, AStalePidFileWithAReusedPidIsNeverSignalled) {
 }
 
 TEST_F(Cli, APidFileWrittenByAnotherToolIsStoppedOnlyWhenTheProcessMatches) {
-  const pid_t other = ::fork();  // start-stop-daemon --make-pidfile: a live pid, no lock
-  if (other == 0) {
-    ::execlp("sleep", "sleep", "60", nullptr);
-    std::_Exit(127);
-  }
-  for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(other) + "/comm") != "sleep\n"; ++i) {
-    ::usleep(5'000);
-  }
+  const pid_t other = sleeper();  // start-stop-daemon --make-pidfile: a live pid, no lock
   write_file(path("app.pid"), std::to_string(other) + "\n");
   EXPECT_EQ(run({"status", "--pidfile", pidfile(), "--name", "sleep"}).exit_code, 0);
   EXPECT_EQ(run({"stop", "--pidfile", pidfile(), "--exec", "/bin/cat"}).exit_code, 1);
@@ -302,14 +308,7 @@ TEST_F(Cli, WhenTheDaemonExitedItsSessionStillHoldingTheLockIsWhatStopEnds) {
 }
 
 TEST_F(Cli, StartOverAnUnlockedPidFileOfTheSameProgramIsRefused) {
-  const pid_t other = ::fork();  // start-stop-daemon started `sleep` and wrote its pid
-  if (other == 0) {
-    ::execlp("sleep", "sleep", "60", nullptr);
-    std::_Exit(127);
-  }
-  for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(other) + "/comm") != "sleep\n"; ++i) {
-    ::usleep(5'000);
-  }
+  const pid_t other = sleeper();  // start-stop-daemon started `sleep` and wrote its pid
   write_file(path("app.pid"), std::to_string(other) + "\n");
   const auto r = run({"start", "--pidfile", pidfile(), "--", "sleep", "61"});
   EXPECT_EQ(r.exit_code, 1);
