@@ -122,7 +122,7 @@ daemoniker::plan scatter(int open, bool packed, std::vector<int>& opened) {
       std::exit(1);
     }
     opened.push_back(fd);
-    if (i % 97 == 0) plan.keep(fd);
+    if (i % 97 == 0) plan.shield(fd);
   }
   if (std::find(opened.begin(), opened.end(), source) == opened.end()) ::close(source);
   return plan;
@@ -132,7 +132,7 @@ daemoniker::plan scatter(int open, bool packed, std::vector<int>& opened) {
 bool swept_correctly(const daemoniker::plan& plan, const std::vector<int>& opened, bool closes) {
   for (const int fd : opened) {
     const bool open = ::fcntl(fd, F_GETFD) != -1;
-    const bool should = !closes || plan.keeps(fd);
+    const bool should = !closes || plan.is_shielded(fd);
     if (open != should) return false;
   }
   return true;

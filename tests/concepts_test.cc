@@ -35,7 +35,7 @@ struct pid_without_reclaim {
   step_status validate(const plan&) { return {}; }
   step_status acquire(const plan&) noexcept { return {}; }
   void abandon(const plan&) noexcept {}
-  void hold(const plan&) noexcept {}
+  void keep_until_exit(const plan&) noexcept {}
 };
 struct handoff_with_mutable_is_setup {
   bool is_setup() noexcept { return true; }  // must be const

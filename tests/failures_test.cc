@@ -1,7 +1,7 @@
 // Every failure reaches the invoking process: it prints one line naming the step, the path, the
 // errno text and the fix, exits non-zero, and leaves nothing behind — no pid file, no
 // temporary file, no process. Faults are injected through daemoniker's system-call seam
-// (daemoniker/detail/sys.hpp) in the invoking process; fork() carries them into the daemon.
+// (daemoniker/src/sys_faults.hpp) in the invoking process; fork() carries them into the daemon.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <daemoniker/daemoniker.hpp>
-#include <daemoniker/detail/sys.hpp>
+#include "daemoniker/src/sys_faults.hpp"
 
 #include "tests/support.hpp"
 

@@ -250,7 +250,7 @@ TEST_F(Privileges, TheCommandRunsAProgramAsAnotherUser) {
 
 // The privilege drop goes through the system-call seam like every other step: each of its calls
 // failing is reported naming the call, and nothing is left behind.
-#include <daemoniker/detail/sys.hpp>
+#include "daemoniker/src/sys_faults.hpp"
 
 namespace daemoniker::testing {
 namespace {

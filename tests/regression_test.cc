@@ -8,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <daemoniker/daemoniker.hpp>
-#include <daemoniker/detail/sys.hpp>
+#include "daemoniker/src/sys_faults.hpp"
 #include "tests/support.hpp"
 
 namespace daemoniker::testing {

@@ -5,7 +5,7 @@
 // file, no process). The figures each test prints as "FIGURES ..." lines (and records as test
 // properties in test.xml) are the ones docs/reliability.md reports.
 //
-// Faults are injected through daemoniker's system-call seam (daemoniker/detail/sys.hpp) in the
+// Faults are injected through daemoniker's system-call seam (daemoniker/src/sys_faults.hpp) in the
 // invoking process; fork() carries them into the first child and the daemon. The cases
 // tests/failures_test.cc already has (first fork EAGAIN, setsid, second fork EAGAIN, chdir,
 // dup2 EBADF, flock ENOLCK, pid write ENOSPC, link ENOSPC, confirmation, channel, sweep) are not
@@ -43,7 +43,7 @@
 #include <gtest/gtest.h>
 
 #include <daemoniker/daemoniker.hpp>
-#include <daemoniker/detail/sys.hpp>
+#include "daemoniker/src/sys_faults.hpp"
 
 #include "tests/support.hpp"
 

@@ -1,5 +1,5 @@
 // status, stop, signal and reload: acting on a daemon through its pid file, under the rules of
-// daemoniker/detail/identity.hpp — only a verified daemon is signalled, pinned by a pidfd; a
+// daemoniker/src/identity.hpp — only a verified daemon is signalled, pinned by a pidfd; a
 // session only when daemonization made it; never pid <= 1 or the caller's own pid, group or
 // session.
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <system_error>
 
-#include <daemoniker/detail/identity.hpp>
+#include "daemoniker/src/identity.hpp"
 #include <daemoniker/pid_file.hpp>
 
 #include "daemoniker/cli/commands.hpp"

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include <daemoniker/daemoniker.hpp>
-#include <daemoniker/detail/identity.hpp>
+#include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
 

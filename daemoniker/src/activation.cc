@@ -10,6 +10,7 @@
 #endif
 
 #include "daemoniker/plan.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker {
 namespace {
@@ -20,6 +21,8 @@ std::vector<listen_fd>& adopted() {
 }
 
 #if !defined(_WIN32)
+namespace os = detail::os;
+
 std::string comm_of(pid_t pid) {
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
@@ -31,7 +34,7 @@ std::string comm_of(pid_t pid) {
 // does not. Unknown (no /proc) counts as initial: nothing is assumed.
 bool in_initial_pid_namespace() {
   char link[64] = {};
-  const ssize_t n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+  const ssize_t n = os::readlink("/proc/self/ns/pid", link, sizeof link - 1);
   return n <= 0 || std::string(link, static_cast<std::size_t>(n)) == "pid:[4026531836]";
 }
 
@@ -39,8 +42,8 @@ bool in_initial_pid_namespace() {
 // the host's): otherwise /proc/1 is someone else's PID 1, and its name proves nothing.
 bool proc_is_ours() {
   char link[32] = {};
-  const ssize_t n = ::readlink("/proc/self", link, sizeof link - 1);
-  return n > 0 && std::strtoll(link, nullptr, 10) == ::getpid();
+  const ssize_t n = os::readlink("/proc/self", link, sizeof link - 1);
+  return n > 0 && std::strtoll(link, nullptr, 10) == os::getpid();
 }
 
 // PID 1 of a container that reaps orphans and forwards signals to its child — which must
@@ -89,19 +92,19 @@ supervisor detect_supervisor() noexcept {
     // The parent first: runsv, s6-supervise or supervise may themselves run in a systemd unit
     // whose NOTIFY_SOCKET their children inherit; a container's PID 1 may be given one too
     // (systemd-nspawn, podman --sdnotify).
-    const std::string parent = comm_of(::getppid());
+    const std::string parent = comm_of(os::getppid());
     if (parent == "runsv") return supervisor::runit;
     if (parent == "s6-supervise") return supervisor::s6;
     if (parent == "supervise") return supervisor::daemontools;
     // A container's main process: exiting or forking away would stop the container.
-    if (::getpid() == 1) return supervisor::pid1;
-    if (::getppid() == 1 && !in_initial_pid_namespace() && proc_is_ours()) {
+    if (os::getpid() == 1) return supervisor::pid1;
+    if (os::getppid() == 1 && !in_initial_pid_namespace() && proc_is_ours()) {
       if (const supervisor init = container_init(parent); init != supervisor::none) return init;
     }
     if (const char* notify = std::getenv("NOTIFY_SOCKET"); notify != nullptr && *notify != '\0') {
       return supervisor::systemd;
     }
-    if (const char* pid = std::getenv("LISTEN_PID"); pid != nullptr && std::strtoll(pid, nullptr, 10) == ::getpid()) {
+    if (const char* pid = std::getenv("LISTEN_PID"); pid != nullptr && std::strtoll(pid, nullptr, 10) == os::getpid()) {
       return supervisor::systemd;
     }
     if (!adopted().empty()) return supervisor::systemd;

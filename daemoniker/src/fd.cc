@@ -11,20 +11,20 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "daemoniker/policy/fd.hpp"
 
 namespace daemoniker {
 namespace {
 
-using detail::sys;
+namespace os = detail::os;
 
 // Calls close_gap(lo, hi) for each maximal range [lo, hi] within [3, last] that holds no kept
 // fd. Stops at the first gap that fails.
 template <class CloseGap>
 int for_each_gap(const plan& p, unsigned last, CloseGap close_gap) noexcept {
   unsigned lo = 3;
-  for (const int kept : p.keep_fds) {
+  for (const int kept : p.shielded_fds) {
     const auto k = static_cast<unsigned>(kept);
     if (k < lo) continue;
     if (k > last) break;
@@ -37,7 +37,7 @@ int for_each_gap(const plan& p, unsigned last, CloseGap close_gap) noexcept {
 
 step_status close_with_close_range(const plan& p) noexcept {
   const int r = for_each_gap(p, UINT_MAX, [](unsigned lo, unsigned hi) noexcept {
-    return sys().close_range(lo, hi, 0);
+    return os::close_range(lo, hi, 0);
   });
   if (r == -1) return step_status::failure(step::sweep, errno, "close_range");
   return {};
@@ -53,14 +53,14 @@ struct dirent64_header {
 };
 
 step_status close_listed_in_proc(const plan& p) noexcept {
-  const int dir = sys().open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  const int dir = os::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir == -1) return step_status::failure(step::sweep, errno, "/proc/self/fd");
   alignas(8) char buffer[4096];
   for (;;) {
-    const int n = sys().getdents64(dir, buffer, sizeof buffer);
+    const int n = os::getdents64(dir, buffer, sizeof buffer);
     if (n == -1) {
       const int e = errno;
-      sys().close(dir);
+      os::close(dir);
       return step_status::failure(step::sweep, e, "getdents64 /proc/self/fd");
     }
     if (n == 0) break;
@@ -73,10 +73,10 @@ step_status close_listed_in_proc(const plan& p) noexcept {
       for (; *c >= '0' && *c <= '9'; ++c) fd = fd * 10 + (*c - '0');
       // Closing entries already listed does not disturb the directory offset: /proc's fd
       // directory positions are fd numbers.
-      if (fd >= 3 && fd != dir && !p.keeps(fd)) sys().close(fd);
+      if (fd >= 3 && fd != dir && !p.is_shielded(fd)) os::close(fd);
     }
   }
-  sys().close(dir);
+  os::close(dir);
   return {};
 }
 
@@ -84,7 +84,7 @@ step_status close_listed_in_proc(const plan& p) noexcept {
 // caller's fallback — the spec's rule.
 unsigned sweep_limit(const plan& p) noexcept {
   struct rlimit lim {};
-  if (sys().getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+  if (os::getrlimit(RLIMIT_NOFILE, &lim) == 0) {
     if (lim.rlim_max != RLIM_INFINITY) return static_cast<unsigned>(lim.rlim_max);
     if (lim.rlim_cur != RLIM_INFINITY) return static_cast<unsigned>(lim.rlim_cur);
   }
@@ -95,7 +95,7 @@ step_status close_every_possible_fd(const plan& p) noexcept {
   const unsigned limit = sweep_limit(p);
   if (limit <= 3) return {};
   for_each_gap(p, limit - 1, [](unsigned lo, unsigned hi) noexcept {
-    for (unsigned fd = lo; fd <= hi; ++fd) sys().close(static_cast<int>(fd));  // EBADF is fine
+    for (unsigned fd = lo; fd <= hi; ++fd) os::close(static_cast<int>(fd));  // EBADF is fine
     return 0;
   });
   return {};

@@ -27,7 +27,7 @@
 #include <chrono>
 #include <cstddef>
 
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker::detail {
@@ -38,19 +38,19 @@ namespace {
 int pending_channel = -1;
 
 // Moves a descriptor to >= 3, so that installing stdio can never clobber it.
-int lift(int fd) noexcept {
+int above_stdio(int fd) noexcept {
   if (fd >= 3) return fd;
-  const int lifted = sys().fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  sys().close(fd);
+  const int lifted = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  os::close(fd);
   return lifted;
 }
 
 }  // namespace
 
 bool make_channel(int ends[2]) noexcept {
-  if (sys().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
-  ends[0] = lift(ends[0]);
-  ends[1] = lift(ends[1]);
+  if (os::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
+  ends[0] = above_stdio(ends[0]);
+  ends[1] = above_stdio(ends[1]);
   return ends[0] != -1 && ends[1] != -1;
 }
 
@@ -62,7 +62,7 @@ namespace {
 bool await_report(int down, int up) noexcept {
   for (;;) {
     struct pollfd p[2] = {{down, POLLIN, 0}, {up, POLLIN, 0}};
-    if (sys().poll(p, 2, -1) == -1) {
+    if (os::poll(p, 2, -1) == -1) {
       if (errno == EINTR) continue;
       return true;  // let the blocking read decide
     }
@@ -78,7 +78,7 @@ bool send_record(int fd, const record& r) noexcept {
   std::size_t left = sizeof r;
   while (left > 0) {
     // MSG_NOSIGNAL: a vanished reader must give EPIPE, not kill us with SIGPIPE.
-    const ssize_t n = retry_eintr([&] { return sys().send(fd, p, left, MSG_NOSIGNAL); });
+    const ssize_t n = retry_eintr([&] { return os::send(fd, p, left, MSG_NOSIGNAL); });
     if (n <= 0) return false;
     p += n;
     left -= static_cast<std::size_t>(n);
@@ -91,7 +91,7 @@ bool receive_record(int fd, record& r) noexcept {
   char* p = reinterpret_cast<char*>(&r);
   std::size_t got = 0;
   while (got < sizeof r) {
-    const ssize_t n = retry_eintr([&] { return sys().read(fd, p + got, sizeof r - got); });
+    const ssize_t n = retry_eintr([&] { return os::read(fd, p + got, sizeof r - got); });
     if (n <= 0) return false;
     got += static_cast<std::size_t>(n);
   }
@@ -107,7 +107,7 @@ bool receive_record(int fd, record& r) noexcept {
 bool confirm_on(int fd) noexcept {
   record ready;
   ready.kind = record::ready;
-  ready.pid = ::getpid();
+  ready.pid = os::getpid();
   return send_record(fd, ready);
 }
 
@@ -116,20 +116,20 @@ void defer_confirmation(int fd) noexcept { pending_channel = fd; }
 // The first child and, after it returns, the daemon. Async-signal-safe throughout.
 void become_daemon(plan& p, const stages& st, int up, const int down[2],
                    const relaunch* exec) noexcept {
-  if (auto s = st.detach(p); !s.ok()) report_and_exit(up, s);
-  if (sys().setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
-  const pid_t daemon = sys().fork();
+  if (auto s = st.scrub(p); !s.ok()) report_and_exit(up, s);
+  if (os::setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
+  const pid_t daemon = os::fork();
   if (daemon == -1) report_and_exit(up, step_status::failure(step::second_fork, errno));
 
   if (daemon == 0) {  // the daemon: not a session leader, so it can never get a terminal
-    sys().close(up);
-    sys().close(down[0]);
+    os::close(up);
+    os::close(down[0]);
     if (exec != nullptr) {
       // Only these two survive the exec; the new image finds them through DAEMONIKER_HANDOFF.
-      if (sys().fcntl(down[1], F_SETFD, 0) == -1 || sys().fcntl(exec->hand, F_SETFD, 0) == -1) {
+      if (os::fcntl(down[1], F_SETFD, 0) == -1 || os::fcntl(exec->hand, F_SETFD, 0) == -1) {
         report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
       }
-      sys().execve(exec->path, exec->argv, exec->envp);
+      os::execve(exec->path, exec->argv, exec->envp);
       report_and_exit(down[1], step_status::failure(step::handoff, errno,
                                                     "execve(/proc/self/exe)"));
     }
@@ -143,13 +143,13 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
       st.abandon(p);
       ::_exit(1);
     }
-    sys().close(down[1]);
+    os::close(down[1]);
     return;
   }
 
   // The first child: tell the invoking process who the daemon is, then relay its report.
-  sys().close(down[1]);
-  if (exec != nullptr) sys().close(exec->hand);
+  os::close(down[1]);
+  if (exec != nullptr) os::close(exec->hand);
   record hello;
   hello.kind = record::hello;
   hello.pid = daemon;
@@ -157,22 +157,22 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
   record r;
   for (;;) {  // relay until a verdict: extensions of the deadline may come first
     if (!await_report(down[0], up)) {  // nobody waits any more: nothing half-started may stay
-      sys().kill(daemon, SIGKILL);
-      retry_eintr([&] { return sys().waitpid(daemon, nullptr, 0); });
+      os::kill(daemon, SIGKILL);
+      retry_eintr([&] { return os::waitpid(daemon, nullptr, 0); });
       st.reclaim(p, daemon);
-      sys().kill(-::getpid(), SIGKILL);  // the rest of the new session's group, and us
+      os::kill(-os::getpid(), SIGKILL);  // the rest of the new session's group, and us
       ::_exit(1);
     }
     if (!receive_record(down[0], r)) {
       int status = 0;
-      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+      retry_eintr([&] { return os::waitpid(daemon, &status, 0); });
       r = record{};
       r.kind = record::died;
       r.pid = daemon;
       r.wait_status = status;
     } else if (r.kind == record::failed) {
       int status = 0;  // it exits right after reporting; reap it before the invoker looks
-      retry_eintr([&] { return sys().waitpid(daemon, &status, 0); });
+      retry_eintr([&] { return os::waitpid(daemon, &status, 0); });
     }
     send_record(up, r);
     if (r.kind != record::extend) ::_exit(0);
@@ -186,10 +186,10 @@ void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
   if (pending_channel == -1) return;
   record r;
   r.kind = ready ? record::ready : record::rejected;
-  r.pid = ::getpid();
+  r.pid = os::getpid();
   if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
   send_record(pending_channel, r);
-  sys().close(pending_channel);
+  os::close(pending_channel);
   pending_channel = -1;
 }
 
@@ -197,7 +197,7 @@ void extend_confirmation(std::chrono::milliseconds more) noexcept {
   if (pending_channel == -1) return;
   record r;
   r.kind = record::extend;
-  r.pid = ::getpid();
+  r.pid = os::getpid();
   r.wait_status = more.count();
   send_record(pending_channel, r);
 }

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "daemoniker/activation.hpp"
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "daemoniker/notify.hpp"
 #include "fork_window.hpp"
 
@@ -18,17 +18,17 @@ void stayed_in_container() noexcept;  // src/notify.cc: READY=1 without MAINPID 
 namespace {
 
 using detail::retry_eintr;
-using detail::sys;
+namespace os = detail::os;
 
 // The number of threads of this process (/proc/self/task), or 0 when it cannot be told.
 int thread_count() noexcept {
   const int dir = retry_eintr(
-      [] { return sys().open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
+      [] { return os::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
   if (dir == -1) return 0;
   alignas(8) char buffer[4096];
   int threads = 0;
   for (;;) {
-    const int n = sys().getdents64(dir, buffer, sizeof buffer);
+    const int n = os::getdents64(dir, buffer, sizeof buffer);
     if (n <= 0) break;
     for (int at = 0; at < n;) {
       const auto* name = buffer + at + 19;  // d_name in struct linux_dirent64
@@ -37,7 +37,7 @@ int thread_count() noexcept {
       at += reclen;
     }
   }
-  sys().close(dir);
+  os::close(dir);
   return threads;
 }
 }  // namespace

@@ -1,6 +1,6 @@
 // Process identity from /proc and pidfds (see identity.hpp for the rules).
 #if !defined(_WIN32)  // POSIX (Linux); Windows has no pid-file lock to verify against
-#include "daemoniker/detail/identity.hpp"
+#include "daemoniker/src/identity.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,38 +23,39 @@
 #include <string>
 #include <utility>
 
-#include "text.hpp"
+#include "signal_safe_text.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::detail {
 namespace {
 
 // A whole small /proc file (fdinfo, stat, comm); empty when it cannot be read.
 std::string read_small(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = os::open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);
   if (fd == -1) return {};
   std::string out;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = os::read(fd, buf, sizeof buf);
     if (n == -1 && errno == EINTR) continue;
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
+  os::close(fd);
   return out;
 }
 
 // The numeric entries of a /proc directory.
 template <class F>
 void for_each_number(const std::string& dir, F&& f) {
-  DIR* d = ::opendir(dir.c_str());
+  DIR* d = os::opendir(dir.c_str());
   if (d == nullptr) return;
-  while (const dirent* e = ::readdir(d)) {
+  while (const dirent* e = os::readdir(d)) {
     char* end = nullptr;
     const long n = std::strtol(e->d_name, &end, 10);
     if (end != e->d_name && *end == '\0' && n >= 0) f(static_cast<int>(n));
   }
-  ::closedir(d);
+  os::closedir(d);
 }
 
 // Field `n` (4 ppid, 6 session, 22 starttime) of /proc/PID/stat — after the command, which
@@ -69,7 +70,7 @@ long long stat_field(pid_t pid, int n) {
 }
 
 int pidfd_open(pid_t pid) noexcept {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  return os::pidfd_open(pid, 0);
 }
 
 }  // namespace
@@ -83,9 +84,9 @@ holding holds_lock(pid_t pid, const file_key& key) noexcept {
     char needle[64];
     std::snprintf(needle, sizeof needle, " %02x:%02x:%llu ", key.major, key.minor, key.inode);
     const std::string base = "/proc/" + std::to_string(pid) + "/fdinfo/";
-    DIR* d = ::opendir(base.c_str());
+    DIR* d = os::opendir(base.c_str());
     if (d == nullptr) return errno == EACCES || errno == EPERM ? holding::unknown : holding::no;
-    ::closedir(d);
+    os::closedir(d);
     bool found = false;
     for_each_number(base, [&](int fd) {
       if (found) return;
@@ -123,25 +124,25 @@ std::vector<pid_t> children_of(pid_t parent) {
 }
 
 pid_t session_of(pid_t pid) noexcept {
-  const pid_t sid = ::getsid(pid);
+  const pid_t sid = os::getsid(pid);
   return sid > 0 ? sid : 0;
 }
 
 bool made_by_daemonization(pid_t sid) noexcept {
-  if (sid <= 1 || sid == ::getsid(0)) return false;
+  if (sid <= 1 || sid == os::getsid(0)) return false;
   // The leader's pid number stays taken while its session has members, so "no process has
   // it" means the leader exited — the double fork's intermediate process did.
-  return ::kill(sid, 0) == -1 && errno == ESRCH;
+  return os::kill(sid, 0) == -1 && errno == ESRCH;
 }
 
 const char* forbidden_target(long long pid) noexcept {
   if (pid <= 0) return "it is not a process id";
   if (pid == 1) return "it is init (pid 1)";
   if (pid > 0x3fffffff) return "it is out of the range of process ids";
-  if (pid == ::getpid()) return "it is this very process";
-  if (pid == ::getpgrp()) return "it is this process's own process group";
-  if (pid == ::getsid(0)) return "it is this process's own session";
-  for (pid_t up = ::getppid(); up > 1; up = static_cast<pid_t>(stat_field(up, 4))) {
+  if (pid == os::getpid()) return "it is this very process";
+  if (pid == os::getpgrp()) return "it is this process's own process group";
+  if (pid == os::getsid(0)) return "it is this process's own session";
+  for (pid_t up = os::getppid(); up > 1; up = static_cast<pid_t>(stat_field(up, 4))) {
     if (pid == up) return "it is an ancestor of this process";
   }
   return nullptr;
@@ -153,7 +154,7 @@ pinned::pinned(pinned&& other) noexcept : pid_(other.pid_), fd_(other.fd_) { oth
 
 pinned& pinned::operator=(pinned&& other) noexcept {
   if (this != &other) {
-    if (fd_ != -1) ::close(fd_);
+    if (fd_ != -1) os::close(fd_);
     pid_ = other.pid_;
     fd_ = other.fd_;
     other.fd_ = -1;
@@ -162,7 +163,7 @@ pinned& pinned::operator=(pinned&& other) noexcept {
 }
 
 pinned::~pinned() {
-  if (fd_ != -1) ::close(fd_);
+  if (fd_ != -1) os::close(fd_);
 }
 
 bool pinned::alive() const noexcept { return fd_ != -1 && !wait_exit(0); }
@@ -172,14 +173,14 @@ int pinned::signal(int sig) const noexcept {
     errno = ESRCH;
     return -1;
   }
-  return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd_, sig, nullptr, 0));
+  return os::pidfd_send_signal(fd_, sig);
 }
 
 bool pinned::wait_exit(int ms) const noexcept {
   if (fd_ == -1) return true;
   struct pollfd p {fd_, POLLIN, 0};
   int r = 0;
-  while ((r = ::poll(&p, 1, ms)) == -1 && errno == EINTR) {
+  while ((r = os::poll(&p, 1, ms)) == -1 && errno == EINTR) {
   }
   return r > 0;
 }
@@ -222,7 +223,7 @@ namespace {
 
 bool runs_executable(const std::string& proc, const struct stat& want) {
   struct stat have {};
-  return ::stat((proc + "/exe").c_str(), &have) == 0 && have.st_dev == want.st_dev &&
+  return os::stat((proc + "/exe").c_str(), &have) == 0 && have.st_dev == want.st_dev &&
          have.st_ino == want.st_ino;
 }
 
@@ -251,7 +252,7 @@ bool runs_script(const std::string& proc, const std::string& script) {
       for (std::size_t at = 0; at <= dirs.size();) {
         const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
         const std::string candidate = dirs.substr(at, colon - at) + "/" + words[1];
-        if (::access(candidate.c_str(), X_OK) == 0) {
+        if (os::access(candidate.c_str(), X_OK) == 0) {
           interpreter = candidate;
           break;
         }
@@ -260,7 +261,7 @@ bool runs_script(const std::string& proc, const std::string& script) {
     }
   }
   struct stat want {};
-  if (::stat(interpreter.c_str(), &want) == -1 || !runs_executable(proc, want)) return false;
+  if (os::stat(interpreter.c_str(), &want) == -1 || !runs_executable(proc, want)) return false;
   std::string comm = read_small(proc + "/comm");
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
   const std::string name = std::filesystem::path(script).filename().string();
@@ -273,7 +274,7 @@ std::string mismatch(pid_t pid, const process_match& m) {
   const std::string proc = "/proc/" + std::to_string(pid);
   if (!m.exec.empty()) {
     struct stat want {};
-    if (::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
+    if (os::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
     if (!runs_executable(proc, want) && !runs_script(proc, m.exec)) {
       return "its executable is not " + m.exec;
     }
@@ -293,7 +294,7 @@ std::string mismatch(pid_t pid, const process_match& m) {
       uid = pw->pw_uid;
     }
     struct stat owner {};
-    if (::stat(proc.c_str(), &owner) == -1 || static_cast<long long>(owner.st_uid) != uid) {
+    if (os::stat(proc.c_str(), &owner) == -1 || static_cast<long long>(owner.st_uid) != uid) {
       return "it does not run as " + m.user;
     }
   }
@@ -319,7 +320,7 @@ std::chrono::seconds uptime_of(long long pid) {
 // A live process: a zombie (exited, not yet reaped by a parent that may never reap it) is not.
 bool exists(long long pid) {
   if (pid <= 0 || pid > 0x3fffffff) return false;
-  if (::kill(static_cast<pid_t>(pid), 0) == -1 && errno != EPERM) return false;
+  if (os::kill(static_cast<pid_t>(pid), 0) == -1 && errno != EPERM) return false;
   const std::string line = read_small("/proc/" + std::to_string(pid) + "/stat");
   const auto close = line.rfind(')');
   return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
@@ -410,7 +411,8 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
   pid_file_status& st = e.status;
   try {
     const std::string where = "'" + pid_file.string() + "'";
-    const int fd = ::open(pid_file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    const int fd =
+        os::open(pid_file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
     if (fd == -1) {
       if (errno == ENOENT) return e;  // absent
       st.state = pid_file_state::unreadable;
@@ -419,15 +421,15 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
       return e;
     }
     struct stat info {};
-    if (::fstat(fd, &info) == -1 || !S_ISREG(info.st_mode)) {
-      ::close(fd);
+    if (os::fstat(fd, &info) == -1 || !S_ISREG(info.st_mode)) {
+      os::close(fd);
       st.state = pid_file_state::unreadable;
       st.error = where + " is not a regular file";
       return e;
     }
     e.key = {major(info.st_dev), minor(info.st_dev), static_cast<unsigned long long>(info.st_ino)};
     char buf[64];
-    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    const ssize_t n = os::pread(fd, buf, sizeof buf - 1, 0);
     // The number the file starts with, as start-stop-daemon reads it ("1234\n", "1234 extra").
     buf[n > 0 ? n : 0] = '\0';
     const char* digits = buf + std::strspn(buf, " \t\r\n");
@@ -436,10 +438,10 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
     // The lock, not the pid, tells whether the daemon runs; a daemon's lock is exclusive. A
     // file that only shared locks hold (anyone who can read it may take one) has no daemon.
     // Both tests are dropped at once, by close.
-    bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    bool unlocked = os::flock(fd, LOCK_EX | LOCK_NB) == 0;
     int lock_error = errno;
-    if (!unlocked && lock_error == EWOULDBLOCK && ::flock(fd, LOCK_SH | LOCK_NB) == 0) unlocked = true;
-    ::close(fd);
+    if (!unlocked && lock_error == EWOULDBLOCK && os::flock(fd, LOCK_SH | LOCK_NB) == 0) unlocked = true;
+    os::close(fd);
     if (unlocked) {
       judge_unlocked(e, where, match);
     } else if (lock_error == EWOULDBLOCK) {

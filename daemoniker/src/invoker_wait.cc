@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker::detail {
@@ -47,22 +47,21 @@ std::string death_text(long long pid, int status) {
 bool reap(pid_t pid, int* status = nullptr) noexcept {
   int ignored = 0;
   return retry_eintr([&] {
-           return sys().waitpid(pid, status != nullptr ? status : &ignored, 0);
+           return os::waitpid(pid, status != nullptr ? status : &ignored, 0);
          }) == pid;
 }
 
 // Waits (briefly) until `pid` has terminated, so that its pid file lock is released.
 void await_death(pid_t pid) noexcept {
-#ifdef SYS_pidfd_open
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  const int pidfd = os::pidfd_open(pid, 0);
   if (pidfd != -1) {
     struct pollfd pfd {pidfd, POLLIN, 0};
-    retry_eintr([&] { return sys().poll(&pfd, 1, 2000); });
-    sys().close(pidfd);
+    retry_eintr([&] { return os::poll(&pfd, 1, 2000); });
+    os::close(pidfd);
     return;
   }
-#endif
-  for (int i = 0; i < 200 && sys().kill(pid, 0) == 0; ++i) ::usleep(10'000);
+  const struct timespec tick {0, 10'000'000};
+  for (int i = 0; i < 200 && os::kill(pid, 0) == 0; ++i) os::nanosleep(&tick, nullptr);
 }
 
 // Everything the attempt started is gone; what the dead daemon left is removed, and the
@@ -89,11 +88,11 @@ class verdict_wait {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
       struct pollfd pfd {up_, POLLIN, 0};
       const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
-      const int ready = left.count() <= 0 ? 0 : sys().poll(&pfd, 1, slice);
+      const int ready = left.count() <= 0 ? 0 : os::poll(&pfd, 1, slice);
       if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
       if (ready == -1 && errno == EINTR) continue;
       if (ready <= 0) return timed_out();
-      const ssize_t n = sys().read(up_, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+      const ssize_t n = os::read(up_, reinterpret_cast<char*>(&r) + got, sizeof r - got);
       if (n == -1 && errno == EINTR) continue;
       if (n <= 0) return first_child_died();
       got += static_cast<std::size_t>(n);
@@ -116,12 +115,12 @@ class verdict_wait {
   // Nothing half-started may survive: the new session's group (once setsid() ran), the first
   // child, the daemon if known.
   role timed_out() {
-    sys().kill(-first_, SIGKILL);
-    sys().kill(first_, SIGKILL);
-    if (daemon_ > 0) sys().kill(static_cast<pid_t>(daemon_), SIGKILL);
+    os::kill(-first_, SIGKILL);
+    os::kill(first_, SIGKILL);
+    if (daemon_ > 0) os::kill(static_cast<pid_t>(daemon_), SIGKILL);
     reap(first_);
     if (daemon_ > 0) await_death(static_cast<pid_t>(daemon_));
-    sys().close(up_);
+    os::close(up_);
     const std::string who = daemon_ > 0 ? "the daemon (pid " + std::to_string(daemon_) + ")" : "the daemon";
     return fail(st_, p_, daemon_,
                 step_status::failure(step::startup, 0,
@@ -134,14 +133,14 @@ class verdict_wait {
 
   // EOF before a verdict: the first child died without reporting. What it started goes too.
   role first_child_died() {
-    sys().kill(-first_, SIGKILL);
+    os::kill(-first_, SIGKILL);
     int status = 0;
     const bool known = reap(first_, &status);
     if (daemon_ > 0) {
-      sys().kill(static_cast<pid_t>(daemon_), SIGKILL);
+      os::kill(static_cast<pid_t>(daemon_), SIGKILL);
       await_death(static_cast<pid_t>(daemon_));
     }
-    sys().close(up_);
+    os::close(up_);
     std::string what = "the intermediate process (pid " + std::to_string(first_) + ") ";
     what += !known               ? std::string("ended")
             : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
@@ -153,7 +152,7 @@ class verdict_wait {
   // A final report: the first child has relayed it and exits.
   role verdict(record& r) {
     reap(first_);
-    sys().close(up_);
+    os::close(up_);
     if (r.magic != record::kMagic) {
       return fail(st_, p_, daemon_, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
     }
@@ -199,13 +198,13 @@ class waitable_children {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
-    changed_ = sys().sigaction(SIGCHLD, nullptr, &saved_) == 0 &&
+    changed_ = os::sigaction(SIGCHLD, nullptr, &saved_) == 0 &&
                (saved_.sa_handler == SIG_IGN || (saved_.sa_flags & SA_NOCLDWAIT) != 0) &&
-               sys().sigaction(SIGCHLD, &dfl, nullptr) == 0;
+               os::sigaction(SIGCHLD, &dfl, nullptr) == 0;
   }
   ~waitable_children() {
     // Only in the invoking process: the daemon keeps the default that reset_signals() set.
-    if (changed_ && ::getpid() == owner_) sys().sigaction(SIGCHLD, &saved_, nullptr);
+    if (changed_ && os::getpid() == owner_) os::sigaction(SIGCHLD, &saved_, nullptr);
   }
   waitable_children(const waitable_children&) = delete;
   waitable_children& operator=(const waitable_children&) = delete;
@@ -213,7 +212,7 @@ class waitable_children {
  private:
   struct sigaction saved_ {};
   bool changed_ = false;
-  pid_t owner_ = ::getpid();
+  pid_t owner_ = os::getpid();
 };
 
 // Sends `bytes` to the re-launched daemon, giving up at `deadline` or when it is gone (its
@@ -225,10 +224,10 @@ void send_handoff(int fd, std::string_view bytes,
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return;
     struct pollfd pfd {fd, POLLOUT, 0};
-    const int ready = sys().poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
+    const int ready = os::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
     if (ready == -1 && errno == EINTR) continue;
     if (ready <= 0 || (pfd.revents & (POLLERR | POLLHUP)) != 0) return;
-    const ssize_t n = sys().send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = os::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n == -1 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return;
     bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -246,10 +245,10 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
     return role::failed;
   }
   // The sweep in the first child must leave the channels open.
-  p.keep(up[1]);
-  p.keep(down[0]);
-  p.keep(down[1]);
-  if (exec != nullptr) p.keep(exec->hand);
+  p.shield(up[1]);
+  p.shield(down[0]);
+  p.shield(down[1]);
+  if (exec != nullptr) p.shield(exec->hand);
 
   // Output buffered in stdio would otherwise be written once by each process.
   std::fflush(nullptr);
@@ -257,23 +256,23 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
   // handlers before reset_signals() has put the defaults back.
   sigset_t all, previous;
   sigfillset(&all);
-  sys().sigprocmask(SIG_SETMASK, &all, &previous);
-  const pid_t first = sys().fork();
+  os::sigprocmask(SIG_SETMASK, &all, &previous);
+  const pid_t first = os::fork();
   if (first == 0) {
-    sys().close(up[0]);
-    if (hand_parent != -1) sys().close(hand_parent);
+    os::close(up[0]);
+    if (hand_parent != -1) os::close(hand_parent);
     become_daemon(p, st, up[1], down, exec);
     return role::daemon;
   }
   const int fork_error = errno;
-  sys().sigprocmask(SIG_SETMASK, &previous, nullptr);
-  sys().close(up[1]);
-  sys().close(down[0]);
-  sys().close(down[1]);
-  if (exec != nullptr) sys().close(exec->hand);
+  os::sigprocmask(SIG_SETMASK, &previous, nullptr);
+  os::close(up[1]);
+  os::close(down[0]);
+  os::close(down[1]);
+  if (exec != nullptr) os::close(exec->hand);
   if (first == -1) {
-    sys().close(up[0]);
-    if (hand_parent != -1) sys().close(hand_parent);
+    os::close(up[0]);
+    if (hand_parent != -1) os::close(hand_parent);
     *st.failure = step_status::failure(step::fork, fork_error);
     return role::failed;
   }
@@ -281,7 +280,7 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
     const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
                                                           std::chrono::hours(24 * 365 * 100));
     send_handoff(hand_parent, handoff_bytes, std::chrono::steady_clock::now() + wait);
-    sys().close(hand_parent);  // EOF: the daemon has all of it
+    os::close(hand_parent);  // EOF: the daemon has all of it
   }
   return await_daemon(p, st, up[0], first);
 }

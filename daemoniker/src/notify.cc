@@ -2,6 +2,7 @@
 // NOTIFY_SOCKET (the sd_notify datagram protocol, written here: no libsystemd), and s6's
 // notification fd.
 #include "daemoniker/notify.hpp"
+#include "daemoniker/src/sys.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -30,6 +31,9 @@ bool main_pid_is_local() noexcept { return container_main; }
 
 namespace {
 
+#if !defined(_WIN32)
+namespace os = detail::os;
+#endif
 int notification_fd = -1;
 
 // One datagram to $NOTIFY_SOCKET; false when there is none or it could not be sent.
@@ -48,11 +52,11 @@ bool sd_notify(const std::string& message) noexcept {
   if (to.sun_path[0] == '@') to.sun_path[0] = '\0';  // the abstract namespace
   const socklen_t size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length +
                                                 (address[0] == '/' ? 1 : 0));
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int fd = os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd == -1) return false;
-  const ssize_t sent = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+  const ssize_t sent = os::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
                                 reinterpret_cast<const sockaddr*>(&to), size);
-  ::close(fd);
+  os::close(fd);
   return sent == static_cast<ssize_t>(message.size());
 #endif
 }
@@ -61,7 +65,7 @@ long long own_pid() noexcept {
 #if defined(_WIN32)
   return 0;
 #else
-  return ::getpid();
+  return os::getpid();
 #endif
 }
 
@@ -89,8 +93,8 @@ void notify_ready(std::string_view status) noexcept {
 #if !defined(_WIN32)
     if (notification_fd != -1) {
       const char newline = '\n';
-      (void)::write(notification_fd, &newline, 1);
-      ::close(notification_fd);
+      (void)os::write(notification_fd, &newline, 1);
+      os::close(notification_fd);
       notification_fd = -1;
     }
 #endif

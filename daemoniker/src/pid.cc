@@ -25,17 +25,17 @@
 #include <ctime>
 #include <string>
 
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
-#include "text.hpp"
+#include "signal_safe_text.hpp"
 
 namespace daemoniker {
 namespace {
 
 using detail::fixed_text;
 using detail::retry_eintr;
-using detail::sys;
+namespace os = detail::os;
 
 constexpr mode_t kPidMode = 0644;
 constexpr int kAttempts = 64;
@@ -56,13 +56,13 @@ bool same_file(const struct stat& a, const struct stat& b) noexcept {
 // True when `path` names the inode open as `fd`.
 bool names(const char* path, int fd) noexcept {
   struct stat by_fd {}, by_name {};
-  return sys().fstat(fd, &by_fd) == 0 && sys().lstat(path, &by_name) == 0 &&
+  return os::fstat(fd, &by_fd) == 0 && os::lstat(path, &by_name) == 0 &&
          same_file(by_fd, by_name);
 }
 
 bool write_all(int fd, const char* data, std::size_t n) noexcept {
   while (n > 0) {
-    const ssize_t w = retry_eintr([&] { return sys().write(fd, data, n); });
+    const ssize_t w = retry_eintr([&] { return os::write(fd, data, n); });
     if (w <= 0) {
       if (w == 0) errno = EIO;
       return false;
@@ -75,7 +75,7 @@ bool write_all(int fd, const char* data, std::size_t n) noexcept {
 
 long long read_pid(int fd) noexcept {
   char buf[32];
-  const ssize_t n = retry_eintr([&] { return sys().read(fd, buf, sizeof buf); });
+  const ssize_t n = retry_eintr([&] { return os::read(fd, buf, sizeof buf); });
   return n > 0 ? detail::parse_pid(buf, static_cast<std::size_t>(n)) : 0;
 }
 
@@ -88,8 +88,8 @@ struct candidate {
 };
 
 void drop(candidate& c) noexcept {
-  if (c.named) sys().unlink(c.temp);
-  if (c.fd != -1) sys().close(c.fd);
+  if (c.named) os::unlink(c.temp);
+  if (c.fd != -1) os::close(c.fd);
   c.fd = -1;
   c.named = false;
 }
@@ -98,9 +98,9 @@ step_status fill(candidate& c, const char* path) noexcept {
   // Never hold the lock on 0, 1 or 2: a caller that closed its stdio (with inherit_stdio)
   // would otherwise have the daemon's printf() write into its pid file.
   if (c.fd < 3) {
-    const int lifted = sys().fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
+    const int lifted = os::fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
     const int e = errno;
-    sys().close(c.fd);
+    os::close(c.fd);
     c.fd = lifted;
     if (c.fd == -1) {
       drop(c);
@@ -110,19 +110,19 @@ step_status fill(candidate& c, const char* path) noexcept {
       fixed_text(c.proc, sizeof c.proc).add("/proc/self/fd/").add(static_cast<long long>(c.fd));
     }
   }
-  if (sys().fchmod(c.fd, kPidMode) == -1) {
+  if (os::fchmod(c.fd, kPidMode) == -1) {
     const int e = errno;
     drop(c);
     return pid_failure(e, path, "cannot be given mode 0644");
   }
-  if (retry_eintr([&] { return sys().flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
+  if (retry_eintr([&] { return os::flock(c.fd, LOCK_EX | LOCK_NB); }) == -1) {
     const int e = errno;
     drop(c);
     return pid_failure(e, path, "cannot be locked");
   }
   char line[32];
   fixed_text text(line, sizeof line);
-  text.add(static_cast<long long>(::getpid())).add("\n");
+  text.add(static_cast<long long>(os::getpid())).add("\n");
   if (!write_all(c.fd, text.c_str(), text.size())) {
     const int e = errno;
     drop(c);
@@ -141,7 +141,7 @@ step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcep
   dir[dir_len] = '\0';
 
   if (unnamed) {
-    c.fd = retry_eintr([&] { return sys().open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, kPidMode); });
+    c.fd = retry_eintr([&] { return os::open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, kPidMode); });
     if (c.fd != -1) {
       fixed_text(c.proc, sizeof c.proc).add("/proc/self/fd/").add(static_cast<long long>(c.fd));
       return fill(c, path);
@@ -152,13 +152,13 @@ step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcep
     }
   }
   fixed_text t(c.temp, sizeof c.temp);
-  t.add(dir).add(dir_len == 1 ? "." : "/.").add(slash + 1).add(".").add(static_cast<long long>(::getpid())).add(".tmp");
+  t.add(dir).add(dir_len == 1 ? "." : "/.").add(slash + 1).add(".").add(static_cast<long long>(os::getpid())).add(".tmp");
   if (t.truncated()) return pid_failure(ENAMETOOLONG, path, "is too long");
   constexpr int kFlags = O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC;
-  c.fd = retry_eintr([&] { return sys().open(c.temp, kFlags, kPidMode); });
+  c.fd = retry_eintr([&] { return os::open(c.temp, kFlags, kPidMode); });
   if (c.fd == -1 && errno == EEXIST) {  // left by a crashed daemon that had our pid
-    sys().unlink(c.temp);
-    c.fd = retry_eintr([&] { return sys().open(c.temp, kFlags, kPidMode); });
+    os::unlink(c.temp);
+    c.fd = retry_eintr([&] { return os::open(c.temp, kFlags, kPidMode); });
   }
   if (c.fd == -1) return pid_failure(errno, path, "cannot be created in its directory");
   c.named = true;
@@ -169,7 +169,7 @@ step_status make_candidate(candidate& c, const char* path, bool unnamed) noexcep
 // one, and a daemon's lock is exclusive: such a file has no daemon, and is stale. Our shared
 // lock, taken here, then protects the unlink as the exclusive one does.
 bool only_shared_locks(int fd) noexcept {
-  return retry_eintr([&] { return sys().flock(fd, LOCK_SH | LOCK_NB); }) == 0;
+  return retry_eintr([&] { return os::flock(fd, LOCK_SH | LOCK_NB); }) == 0;
 }
 
 // What a failed link() found at `path`: a live daemon (its pid in `holder`), a stale file that
@@ -178,7 +178,7 @@ bool only_shared_locks(int fd) noexcept {
 enum class found { live, removed_stale, vanished, busy, error };
 
 found inspect(const char* path, long long& holder, step_status& error) noexcept {
-  const int old = retry_eintr([&] { return sys().open(path, kOpenExisting, 0); });
+  const int old = retry_eintr([&] { return os::open(path, kOpenExisting, 0); });
   if (old == -1) {
     if (errno == ENOENT) return found::vanished;
     error = errno == ELOOP
@@ -188,24 +188,24 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
     return found::error;
   }
   struct stat st {};
-  if (sys().fstat(old, &st) == -1 || !S_ISREG(st.st_mode)) {
+  if (os::fstat(old, &st) == -1 || !S_ISREG(st.st_mode)) {
     const int e = errno;
-    sys().close(old);
+    os::close(old);
     error = pid_failure(S_ISREG(st.st_mode) ? e : 0, path,
                         "exists and is not a regular file (a directory, FIFO, socket or "
                         "device): remove it, or choose another pid file path");
     return found::error;
   }
-  if (retry_eintr([&] { return sys().flock(old, LOCK_EX | LOCK_NB); }) == -1 &&
+  if (retry_eintr([&] { return os::flock(old, LOCK_EX | LOCK_NB); }) == -1 &&
       !(errno == EWOULDBLOCK && only_shared_locks(old))) {
     const int e = errno;
     holder = e == EWOULDBLOCK ? read_pid(old) : 0;
     // Locked, but naming a pid that no longer exists: another starter (or an invoking process
     // cleaning up after a failed start) holds it only while removing it.
     const bool being_removed =
-        e == EWOULDBLOCK && holder > 0 && sys().kill(static_cast<pid_t>(holder), 0) == -1 &&
+        e == EWOULDBLOCK && holder > 0 && os::kill(static_cast<pid_t>(holder), 0) == -1 &&
         errno == ESRCH;
-    sys().close(old);
+    os::close(old);
     if (being_removed) return found::busy;
     if (e == EWOULDBLOCK) return found::live;
     error = pid_failure(e, path, "cannot be locked");
@@ -214,7 +214,7 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
   // We hold the lock of a file nobody else holds: it is stale, if it is still the one named.
   found result = found::vanished;
   if (names(path, old)) {
-    if (sys().unlink(path) == -1 && errno != ENOENT) {  // ENOENT: another starter removed it
+    if (os::unlink(path) == -1 && errno != ENOENT) {  // ENOENT: another starter removed it
       error = pid_failure(errno, path,
                           "is stale (its daemon is gone) but cannot be removed: remove it by "
                           "hand, or fix the directory's permissions");
@@ -223,11 +223,11 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
       result = found::removed_stale;
     }
   }
-  sys().close(old);  // unlink before unlock
+  os::close(old);  // unlink before unlock
   return result;
 }
 
-// The pid file of this process, removed at normal exit. Static storage: hold() copies here.
+// The pid file of this process, removed at normal exit. Static storage: keep_until_exit() copies here.
 struct held_file {
   int fd = -1;
   int dir = -1;  // the directory, when it could be opened: the path may not resolve any more
@@ -250,35 +250,35 @@ int open_directory(const char* path) noexcept {
   if (n == 0 || n >= sizeof dir) return -1;
   std::memcpy(dir, path, n);
   dir[n] = '\0';
-  const int fd = retry_eintr([&] { return sys().open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0); });
-  return fd < 3 && fd != -1 ? (sys().close(fd), -1) : fd;
+  const int fd = retry_eintr([&] { return os::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0); });
+  return fd < 3 && fd != -1 ? (os::close(fd), -1) : fd;
 }
 
 // Unlinks `path` if it still names the inode open as `fd` — through `dir` when there is one.
 void unlink_if_ours(int dir, const char* path, int fd) noexcept {
   struct stat by_fd {}, by_name {};
-  if (sys().fstat(fd, &by_fd) == -1) return;
+  if (os::fstat(fd, &by_fd) == -1) return;
   if (dir != -1) {
-    if (::fstatat(dir, base_name(path), &by_name, AT_SYMLINK_NOFOLLOW) == 0 && same_file(by_fd, by_name)) {
-      ::unlinkat(dir, base_name(path), 0);
+    if (os::fstatat(dir, base_name(path), &by_name, AT_SYMLINK_NOFOLLOW) == 0 && same_file(by_fd, by_name)) {
+      os::unlinkat(dir, base_name(path), 0);
     }
     return;
   }
-  if (names(path, fd)) sys().unlink(path);
+  if (names(path, fd)) os::unlink(path);
 }
 
 void remove_at_exit() noexcept {
   // Only the daemon itself: a forked child of the daemon that calls exit() must not remove it.
-  if (held.fd == -1 || ::getpid() != held.owner) return;
+  if (held.fd == -1 || os::getpid() != held.owner) return;
   unlink_if_ours(held.dir, held.path, held.fd);
-  sys().close(held.fd);  // unlink before unlock
-  if (held.dir != -1) sys().close(held.dir);
+  os::close(held.fd);  // unlink before unlock
+  if (held.dir != -1) os::close(held.dir);
   held.fd = held.dir = -1;
 }
 
 }  // namespace
 
-int held_pid_file_descriptor() noexcept { return held.owner == ::getpid() ? held.fd : -1; }
+int held_pid_file_descriptor() noexcept { return held.owner == os::getpid() ? held.fd : -1; }
 
 void release_pid_file() noexcept { remove_at_exit(); }
 
@@ -302,7 +302,7 @@ step_status locked_pid_file::validate(const plan& p) const {
   }
   const std::string parent = p.pid_file.parent_path().native();
   struct stat st {};
-  const bool found = sys().stat(parent.c_str(), &st) == 0;
+  const bool found = os::stat(parent.c_str(), &st) == 0;
   if (!found || !S_ISDIR(st.st_mode)) {
     const int e = found ? ENOTDIR : errno;  // a missing directory is ENOENT, not ENOTDIR
     return step_status::failure(
@@ -321,21 +321,21 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
   if (auto s = make_candidate(c, path, unnamed); !s.ok()) return s;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const int linked =
-        c.named ? sys().linkat(AT_FDCWD, c.temp, AT_FDCWD, path, 0)
-                : sys().linkat(AT_FDCWD, c.proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+        c.named ? os::linkat(AT_FDCWD, c.temp, AT_FDCWD, path, 0)
+                : os::linkat(AT_FDCWD, c.proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
     if (linked == 0) {
-      if (c.named) sys().unlink(c.temp);
+      if (c.named) os::unlink(c.temp);
       fd = c.fd;
       dir = p.identity.chroot.empty() ? -1 : open_directory(path);  // a path outside a chroot
       // The daemon drops privileges next: let the pid file be its user's.
       if (p.identity.own_pid_file && p.identity.change_user) {
-        (void)::fchown(fd, static_cast<uid_t>(p.identity.uid), static_cast<gid_t>(p.identity.gid));
+        (void)os::fchown(fd, static_cast<uid_t>(p.identity.uid), static_cast<gid_t>(p.identity.gid));
       }
       return {};
     }
     const int e = errno;
     if (e == EEXIST && names(path, c.fd)) {  // a retransmitted link() (NFS) that did succeed
-      if (c.named) sys().unlink(c.temp);
+      if (c.named) os::unlink(c.temp);
       fd = c.fd;
       dir = p.identity.chroot.empty() ? -1 : open_directory(path);  // a path outside a chroot
       return {};
@@ -357,7 +357,7 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
         case found::busy: {
           holder_gone = true;
           const timespec pause{0, 2'000'000};  // nanosleep is async-signal-safe
-          ::nanosleep(&pause, nullptr);
+          os::nanosleep(&pause, nullptr);
           continue;
         }
         case found::removed_stale:
@@ -394,23 +394,23 @@ step_status locked_pid_file::acquire(const plan& p) noexcept {
 void locked_pid_file::abandon(const plan& p) noexcept {
   if (fd == -1) return;
   unlink_if_ours(dir, p.pid_file.c_str(), fd);
-  sys().close(fd);  // unlink before unlock
-  if (dir != -1) sys().close(dir);
+  os::close(fd);  // unlink before unlock
+  if (dir != -1) os::close(dir);
   fd = dir = -1;
 }
 
-void locked_pid_file::hold(const plan& p) noexcept {
+void locked_pid_file::keep_until_exit(const plan& p) noexcept {
   if (fd == -1) return;
   static bool registered = false;
   // A second daemonization in this very process replaces the first; a record inherited from a
   // parent process names an fd number the sweep closed and that may now be ours: keep it.
-  if (held.fd != -1 && held.owner == ::getpid()) {
-    sys().close(held.fd);
-    if (held.dir != -1) sys().close(held.dir);
+  if (held.fd != -1 && held.owner == os::getpid()) {
+    os::close(held.fd);
+    if (held.dir != -1) os::close(held.dir);
   }
   held.fd = fd;
   held.dir = dir;
-  held.owner = ::getpid();
+  held.owner = os::getpid();
   fixed_text(held.path, sizeof held.path).add(p.pid_file.c_str());
   fd = dir = -1;
   if (!registered) registered = std::atexit(remove_at_exit) == 0;
@@ -419,15 +419,15 @@ void locked_pid_file::hold(const plan& p) noexcept {
 void locked_pid_file::reclaim(const plan& p, long long pid) noexcept {
   const char* path = p.pid_file.c_str();
   if (*path == '\0' || pid <= 0) return;
-  const int f = retry_eintr([&] { return sys().open(path, kOpenExisting, 0); });
+  const int f = retry_eintr([&] { return os::open(path, kOpenExisting, 0); });
   if (f == -1) return;
   struct stat st {};
-  if (sys().fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
-      retry_eintr([&] { return sys().flock(f, LOCK_EX | LOCK_NB); }) == 0 &&
+  if (os::fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
+      retry_eintr([&] { return os::flock(f, LOCK_EX | LOCK_NB); }) == 0 &&
       read_pid(f) == pid && names(path, f)) {
-    sys().unlink(path);
+    os::unlink(path);
   }
-  sys().close(f);
+  os::close(f);
 }
 
 }  // namespace daemoniker

@@ -5,7 +5,7 @@
 #include <string>
 #include <system_error>
 
-#include "daemoniker/detail/identity.hpp"
+#include "daemoniker/src/identity.hpp"
 #include "daemoniker/pid_file.hpp"
 
 namespace daemoniker {

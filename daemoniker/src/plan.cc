@@ -26,9 +26,9 @@
 
 #include "daemoniker/options.hpp"
 #if !defined(_WIN32)
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #endif
-#include "text.hpp"
+#include "signal_safe_text.hpp"
 
 namespace daemoniker {
 
@@ -42,13 +42,13 @@ step_status step_status::failure(step which, int error, const char* subject,
   return s;
 }
 
-void plan::keep(int fd) {
-  const auto at = std::lower_bound(keep_fds.begin(), keep_fds.end(), fd);
-  if (at == keep_fds.end() || *at != fd) keep_fds.insert(at, fd);
+void plan::shield(int fd) {
+  const auto at = std::lower_bound(shielded_fds.begin(), shielded_fds.end(), fd);
+  if (at == shielded_fds.end() || *at != fd) shielded_fds.insert(at, fd);
 }
 
-bool plan::keeps(int fd) const noexcept {
-  return std::binary_search(keep_fds.begin(), keep_fds.end(), fd);
+bool plan::is_shielded(int fd) const noexcept {
+  return std::binary_search(shielded_fds.begin(), shielded_fds.end(), fd);
 }
 
 namespace detail {
@@ -84,7 +84,7 @@ void capture_listen_fds(plan& p) {
 #if defined(_WIN32)
   const long long self = 0;
 #else
-  const long long self = ::getpid();
+  const long long self = os::getpid();
 #endif
   // sd_listen_fds(3) rules: both must be whole decimal numbers ("123abc" is not pid 123).
   char* end = nullptr;
@@ -95,7 +95,7 @@ void capture_listen_fds(plan& p) {
   if (end == fds || *end != '\0' || n <= 0) return;
   for (int i = 0; i < n && i < 4096; ++i) {
     p.listen_fds.push_back(3 + i);
-    p.keep(3 + i);
+    p.shield(3 + i);
   }
   if (const char* names = std::getenv("LISTEN_FDNAMES")) p.listen_fdnames = names;
 #if !defined(_WIN32)
@@ -135,7 +135,7 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
                      "keep the caller's instead");
     }
 #if !defined(_WIN32)  // unused on Windows, as in the spec
-    if (detail::sys().fcntl(fd, F_GETFD, 0) == -1) {
+    if (detail::os::fcntl(fd, F_GETFD, 0) == -1) {
       return invalid("options::shielded_fds contains " + std::to_string(fd) +
                      ", which is not open in the invoking process: open it before "
                      "daemonizing, or remove it from the list");
@@ -166,7 +166,7 @@ step_status make_plan(const std::filesystem::path& pid_file, const options& o, p
   p.umask = o.umask;
   p.chdir_defaulted = !o.chdir;
   p.defaulted_stdio = (o.stdin_goto ? 0u : 1u) | (o.stdout_goto ? 0u : 2u) | (o.stderr_goto ? 0u : 4u);
-  for (const int fd : o.shielded_fds) p.keep(fd);
+  for (const int fd : o.shielded_fds) p.shield(fd);
   capture_listen_fds(p);
   p.fd_fallback_limit = o.fd_fallback_limit;
   p.success_timeout = o.success_timeout;

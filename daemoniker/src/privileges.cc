@@ -15,10 +15,10 @@
 
 #include "daemoniker/basic_daemonizer.hpp"
 #if !defined(_WIN32)
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #endif
 #include "daemoniker/policy/privileges.hpp"
-#include "text.hpp"
+#include "signal_safe_text.hpp"
 
 namespace daemoniker {
 
@@ -128,20 +128,20 @@ namespace detail {
 step_status apply_credentials(const plan& p) noexcept {
   const credentials& id = p.identity;
   if (!id.chroot.empty()) {
-    if (sys().chroot(id.chroot.c_str()) == -1) {
+    if (os::chroot(id.chroot.c_str()) == -1) {
       return step_status::failure(step::privileges, errno, id.chroot.c_str());
     }
     // options::chdir inside the new root ("/" when it was left to its default).
     const char* dir = p.chdir_defaulted ? "/" : p.chdir.c_str();
-    if (sys().chdir(dir) == -1) return step_status::failure(step::chdir, errno, dir);
+    if (os::chdir(dir) == -1) return step_status::failure(step::chdir, errno, dir);
   }
   if (id.prevent_core) {
     const rlimit none{0, 0};
-    if (sys().setrlimit(RLIMIT_CORE, &none) == -1) {
+    if (os::setrlimit(RLIMIT_CORE, &none) == -1) {
       return step_status::failure(step::privileges, errno, "setrlimit(RLIMIT_CORE, 0)");
     }
   }
-  if (id.set_nice && sys().setpriority(PRIO_PROCESS, 0, id.nice) == -1) {
+  if (id.set_nice && os::setpriority(PRIO_PROCESS, 0, id.nice) == -1) {
     return step_status::failure(step::privileges, errno, "setpriority");
   }
   if (!id.change_user) return {};
@@ -151,12 +151,12 @@ step_status apply_credentials(const plan& p) noexcept {
   const auto gid = static_cast<gid_t>(id.gid);
   const auto uid = static_cast<uid_t>(id.uid);
   // Groups first (only root may change them), then gid, then uid: real, effective and saved.
-  if (sys().setgroups(n, groups) == -1) return step_status::failure(step::privileges, errno, "setgroups");
-  if (sys().setresgid(gid, gid, gid) == -1) return step_status::failure(step::privileges, errno, "setgid");
-  if (sys().setresuid(uid, uid, uid) == -1) return step_status::failure(step::privileges, errno, "setuid");
+  if (os::setgroups(n, groups) == -1) return step_status::failure(step::privileges, errno, "setgroups");
+  if (os::setresgid(gid, gid, gid) == -1) return step_status::failure(step::privileges, errno, "setgid");
+  if (os::setresuid(uid, uid, uid) == -1) return step_status::failure(step::privileges, errno, "setuid");
   // Verify: no way back.
-  if (uid != 0 && (sys().setresuid(static_cast<uid_t>(-1), 0, static_cast<uid_t>(-1)) != -1 ||
-                   sys().setresuid(0, 0, 0) != -1)) {
+  if (uid != 0 && (os::setresuid(static_cast<uid_t>(-1), 0, static_cast<uid_t>(-1)) != -1 ||
+                   os::setresuid(0, 0, 0) != -1)) {
     return step_status::failure(step::privileges, 0,
                                 "root privileges could be regained after dropping them");
   }

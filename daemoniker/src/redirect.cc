@@ -7,14 +7,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "daemoniker/policy/redirect.hpp"
 
 namespace daemoniker {
 namespace {
 
 using detail::retry_eintr;
-using detail::sys;
+namespace os = detail::os;
 
 constexpr int kCommon = O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 
@@ -22,19 +22,19 @@ constexpr int kCommon = O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
 // a writer, or reads that see EOF for a reader), then makes the descriptor blocking again and
 // lifts it to >= 3 so installing it can never overwrite another stream's source.
 int open_stream(const char* path, int flags) noexcept {
-  int fd = retry_eintr([&] { return sys().open(path, flags | kCommon, 0666); });
+  int fd = retry_eintr([&] { return os::open(path, flags | kCommon, 0666); });
   if (fd == -1) return -1;
-  const int fl = sys().fcntl(fd, F_GETFL, 0);
-  if (fl == -1 || sys().fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+  const int fl = os::fcntl(fd, F_GETFL, 0);
+  if (fl == -1 || os::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
     const int e = errno;
-    sys().close(fd);
+    os::close(fd);
     errno = e;
     return -1;
   }
   if (fd < 3) {
-    const int lifted = sys().fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int lifted = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     const int e = errno;
-    sys().close(fd);
+    os::close(fd);
     errno = e;
     fd = lifted;
   }
@@ -65,7 +65,7 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
   }
   auto close_opened = [&]() noexcept {
     for (int i = 0; i < 3; ++i) {
-      if (owner[i] == i && fd[i] != -1) sys().close(fd[i]);
+      if (owner[i] == i && fd[i] != -1) os::close(fd[i]);
     }
   };
   for (int i = 0; i < 3; ++i) {
@@ -85,7 +85,7 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
   for (int i = 0; i < 3; ++i) {
     if (keep(i)) continue;
     // dup2 clears close-on-exec on the target, so children of the daemon inherit its stdio.
-    if (retry_eintr([&] { return sys().dup2(fd[owner[i]], i); }) == -1) {
+    if (retry_eintr([&] { return os::dup2(fd[owner[i]], i); }) == -1) {
       const int e = errno;
       close_opened();
       return step_status::failure(which[i], e, path[i]);
@@ -98,12 +98,12 @@ step_status redirect_stdio::redirect(const plan& p) const noexcept {
 step_status inherit_stdio::redirect(const plan&) const noexcept {
   constexpr step which[3] = {step::stdin_redirect, step::stdout_redirect, step::stderr_redirect};
   for (int fd = 0; fd < 3; ++fd) {
-    if (sys().fcntl(fd, F_GETFD, 0) != -1 || errno != EBADF) continue;
+    if (os::fcntl(fd, F_GETFD, 0) != -1 || errno != EBADF) continue;
     // The lowest free number is taken, and every lower one is open: it is `fd` itself.
-    const int null = retry_eintr([] { return sys().open("/dev/null", O_RDWR | O_NOCTTY, 0); });
+    const int null = retry_eintr([] { return os::open("/dev/null", O_RDWR | O_NOCTTY, 0); });
     if (null == -1) return step_status::failure(which[fd], errno, "/dev/null");
     if (null != fd) {
-      sys().close(null);
+      os::close(null);
       return step_status::failure(which[fd], EBADF, "/dev/null");
     }
   }

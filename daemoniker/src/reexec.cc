@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "daemoniker/activation.hpp"
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 #include "daemoniker/policy/reexec.hpp"
 #include "fork_window.hpp"
 
@@ -54,23 +54,23 @@ role continue_relaunched(plan& p, const stages& st) {
     if (end == nullptr || *end != '\0') hand = down = -1;
   }
   if (value == nullptr || hand < 0 || down < 0 ||
-      sys().fcntl(hand, F_GETFD, 0) == -1 || sys().fcntl(down, F_GETFD, 0) == -1) {
+      os::fcntl(hand, F_GETFD, 0) == -1 || os::fcntl(down, F_GETFD, 0) == -1) {
     handoff_unusable("it does not name open channels");
   }
   ::unsetenv(kHandoffVariable);  // children of the daemon must not take themselves for it
   // Close-on-exec again: the daemon's own children must not inherit the channels.
-  sys().fcntl(hand, F_SETFD, FD_CLOEXEC);
-  sys().fcntl(down, F_SETFD, FD_CLOEXEC);
+  os::fcntl(hand, F_SETFD, FD_CLOEXEC);
+  os::fcntl(down, F_SETFD, FD_CLOEXEC);
 
   std::string bytes;
   char buffer[65536];
   for (;;) {
-    const ssize_t n = retry_eintr([&] { return sys().read(hand, buffer, sizeof buffer); });
+    const ssize_t n = retry_eintr([&] { return os::read(hand, buffer, sizeof buffer); });
     if (n <= 0) break;
     bytes.append(buffer, static_cast<std::size_t>(n));
     if (bytes.size() > kMaxHandoff) break;
   }
-  sys().close(hand);
+  os::close(hand);
 
   const std::size_t plan_size = payload_frame_size(bytes);
   std::string error;
@@ -94,22 +94,22 @@ role continue_relaunched(plan& p, const stages& st) {
     st.abandon(p);
     ::_exit(1);
   }
-  sys().close(down);
+  os::close(down);
   return role::daemon;
 }
 
 // The command line of this process, as it was given (/proc/self/cmdline).
 bool read_command_line(std::vector<std::string>& argv) {
-  const int fd = sys().open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+  const int fd = os::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
   if (fd == -1) return false;
   std::string all;
   char buffer[4096];
   for (;;) {
-    const ssize_t n = retry_eintr([&] { return sys().read(fd, buffer, sizeof buffer); });
+    const ssize_t n = retry_eintr([&] { return os::read(fd, buffer, sizeof buffer); });
     if (n <= 0) break;
     all.append(buffer, static_cast<std::size_t>(n));
   }
-  sys().close(fd);
+  os::close(fd);
   for (std::size_t at = 0; at < all.size();) {
     const std::size_t end = all.find('\0', at);
     argv.push_back(all.substr(at, end - at));

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "signal_state.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::detail {
 
@@ -29,23 +30,23 @@ sigset_t handled_set(const signal_handler::state& s) {
 void start_listening(signal_handler::state& s) {
   if (s.listener.joinable()) return;
   const sigset_t set = handled_set(s);
-  if (const int e = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); e != 0) {
-    throw std::system_error(e, std::generic_category(), "daemoniker::signal_handler: pthread_sigmask");
+  if (os::sigprocmask(SIG_BLOCK, &set, nullptr) == -1) {
+    throw std::system_error(errno, std::generic_category(), "daemoniker::signal_handler: pthread_sigmask");
   }
-  s.signal_fd = ::signalfd(-1, &set, SFD_CLOEXEC);
-  if (s.signal_fd == -1 || ::pipe2(s.wake_fd, O_CLOEXEC) == -1) {
+  s.signal_fd = os::signalfd(-1, &set, SFD_CLOEXEC);
+  if (s.signal_fd == -1 || os::pipe2(s.wake_fd, O_CLOEXEC) == -1) {
     throw std::system_error(errno, std::generic_category(), "daemoniker::signal_handler: signalfd");
   }
   s.listener = std::thread([&s] {
     for (;;) {
       struct pollfd fds[2] = {{s.signal_fd, POLLIN, 0}, {s.wake_fd[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) == -1) {
+      if (os::poll(fds, 2, -1) == -1) {
         if (errno == EINTR) continue;
         return;
       }
       if ((fds[1].revents & POLLIN) != 0) return;
       signalfd_siginfo info{};
-      if (::read(s.signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      if (os::read(s.signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         s.dispatch(static_cast<int>(info.ssi_signo));
       }
     }
@@ -55,14 +56,14 @@ void start_listening(signal_handler::state& s) {
 void stop_listening(signal_handler::state& s) noexcept {
   if (s.listener.joinable()) {
     const char wake = 1;
-    (void)::write(s.wake_fd[1], &wake, 1);
+    (void)os::write(s.wake_fd[1], &wake, 1);
     s.listener.join();
   }
   for (const int fd : {s.signal_fd, s.wake_fd[0], s.wake_fd[1]}) {
-    if (fd != -1) ::close(fd);
+    if (fd != -1) os::close(fd);
   }
   const sigset_t set = handled_set(s);
-  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  os::sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 }  // namespace daemoniker::detail

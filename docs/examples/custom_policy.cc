@@ -18,7 +18,7 @@
 struct cloexec_sweep {
   daemoniker::step_status sweep(const daemoniker::plan& p) const noexcept {
     unsigned lo = 3;
-    for (const int kept : p.keep_fds) {  // sorted: leave the shielded fds untouched
+    for (const int kept : p.shielded_fds) {  // sorted: leave the shielded fds untouched
       if (static_cast<unsigned>(kept) > lo &&
           syscall(SYS_close_range, lo, kept - 1, CLOSE_RANGE_CLOEXEC) == -1) {
         return daemoniker::step_status::failure(daemoniker::step::sweep, errno,

@@ -19,7 +19,7 @@ struct user_pid_file {
   daemoniker::step_status validate(const daemoniker::plan&) const { return {}; }
   daemoniker::step_status acquire(const daemoniker::plan&) noexcept { return {}; }
   void abandon(const daemoniker::plan&) noexcept {}
-  void hold(const daemoniker::plan&) noexcept {}
+  void keep_until_exit(const daemoniker::plan&) noexcept {}
   void reclaim(const daemoniker::plan&, long long) noexcept {}
 };
 

@@ -59,7 +59,7 @@ inline plan sample_plan(int variant) {
   p.stdout_goto = "/var/log/app.log";
   p.stderr_goto = variant == 0 ? "/var/log/app.log" : "";
   p.umask = variant == 0 ? 027 : 0777;
-  p.keep_fds = variant == 0 ? std::vector<int>{} : std::vector<int>{3, 7, 1000};
+  p.shielded_fds = variant == 0 ? std::vector<int>{} : std::vector<int>{3, 7, 1000};
   p.fd_fallback_limit = 1024;
   p.success_timeout = std::chrono::milliseconds(variant == 0 ? 30000 : 1);
   p.strip_cmd_args = variant != 0;

@@ -1,1 +1,43 @@
-../../fwd.hpp
+// daemoniker/fwd.hpp — declarations of the daemonizer template, its default policies and the
+// short aliases. Include this to name the types without pulling in their definitions.
+#pragma once
+
+namespace daemoniker {
+
+struct options;
+struct plan;
+struct step_status;
+
+struct locked_pid_file;
+struct no_pid_file;
+struct redirect_stdio;
+struct inherit_stdio;
+struct auto_sweep;
+struct close_range_sweep;
+struct proc_fd_sweep;
+struct brute_force_sweep;
+struct no_sweep;
+struct fork_handoff;
+struct reexec_handoff;
+struct keep_privileges;
+struct drop_privileges;
+
+/// The handoff of the platform: fork() on POSIX; a re-launch of the program on Windows.
+#if defined(_WIN32)
+using default_handoff = reexec_handoff;
+#else
+using default_handoff = fork_handoff;
+#endif
+
+/// The daemonizer, composed of policies (docs/policies.md). The defaults give the behaviour of
+/// the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or /dev/null, the best
+/// available fd sweep, the platform's handoff, and the caller's privileges.
+template <class PidPolicy = locked_pid_file, class RedirectPolicy = redirect_stdio,
+          class FdPolicy = auto_sweep, class HandoffPolicy = default_handoff,
+          class PrivilegePolicy = keep_privileges>
+class basic_daemonizer;
+
+/// The spec's `Daemonizer`: basic_daemonizer with every default.
+using daemonizer = basic_daemonizer<>;
+
+}  // namespace daemoniker

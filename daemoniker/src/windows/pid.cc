@@ -188,7 +188,7 @@ void locked_pid_file::abandon(const plan& p) noexcept {
   fd = -1;
 }
 
-void locked_pid_file::hold(const plan& p) noexcept {
+void locked_pid_file::keep_until_exit(const plan& p) noexcept {
   if (fd == -1) return;
   try {
     held.path = p.pid_file;

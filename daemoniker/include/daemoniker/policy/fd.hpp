@@ -1,1 +1,58 @@
-../../../policy/fd.hpp
+// daemoniker/policy/fd.hpp — FdPolicy: how inherited file descriptors are closed.
+//
+// Concept `fd_policy<P>` — minimal complete definition:
+//
+//   | expression          | where it runs                    | returns       |
+//   |---------------------|----------------------------------|---------------|
+//   | `p.sweep(plan)`     | first child, before setsid()     | `step_status` |
+//
+// Laws: `sweep` is `noexcept` and async-signal-safe (it runs right after fork() in a process
+// that may have been multi-threaded: no malloc, no locks, no stdio); it closes every fd >= 3
+// except those in `plan.shielded_fds` (which holds options::shielded_fds and daemoniker's own
+// channel), and leaves fds 0, 1 and 2 alone (the RedirectPolicy owns them).
+//
+// Models: `auto_sweep` (default), `close_range_sweep`, `proc_fd_sweep`, `brute_force_sweep`,
+// `no_sweep`. docs/policies.md#fdpolicy shows how to write your own.
+#pragma once
+
+#include <concepts>
+
+#include "daemoniker/plan.hpp"
+
+namespace daemoniker {
+
+template <class P>
+concept fd_policy = requires(P& p, const plan& pl) {
+  { p.sweep(pl) } noexcept -> std::same_as<step_status>;
+};
+
+/// close_range(2) over the gaps between kept fds: one system call per gap, whatever
+/// RLIMIT_NOFILE is. Fails with ENOSYS on kernels older than 5.9.
+struct close_range_sweep {
+  step_status sweep(const plan& p) const noexcept;
+};
+
+/// Reads /proc/self/fd with getdents64 (no malloc) and closes what it lists: the cost grows with
+/// the number of open fds, not with RLIMIT_NOFILE. Fails when /proc is not mounted.
+struct proc_fd_sweep {
+  step_status sweep(const plan& p) const noexcept;
+};
+
+/// close() on every fd from 3 up to the RLIMIT_NOFILE hard limit (then the soft limit, then
+/// options::fd_fallback_limit when both are unlimited) — what the Python library does. Works
+/// everywhere; its cost grows linearly with the limit.
+struct brute_force_sweep {
+  step_status sweep(const plan& p) const noexcept;
+};
+
+/// The best available: close_range, else the /proc/self/fd walk, else the brute-force loop.
+struct auto_sweep {
+  step_status sweep(const plan& p) const noexcept;
+};
+
+/// Closes nothing: every inherited fd stays open in the daemon.
+struct no_sweep {
+  step_status sweep(const plan&) const noexcept { return {}; }
+};
+
+}  // namespace daemoniker

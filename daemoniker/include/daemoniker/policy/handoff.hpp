@@ -1,1 +1,133 @@
-../../../policy/handoff.hpp
+// daemoniker/policy/handoff.hpp — HandoffPolicy: how the daemon process comes to be, and how
+// the invoking process learns that it started.
+//
+// Concept `handoff_policy<H>` — minimal complete definition:
+//
+//   | expression            | where it runs        | returns                                   |
+//   |-----------------------|----------------------|-------------------------------------------|
+//   | `h.is_setup()`        | anywhere             | `bool`: true in the original process      |
+//   | `h.launch(plan, st)`  | the invoking process | `role::daemon` in the daemon, `role::invoker` in the invoking process once the daemon confirmed |
+//
+// Laws: `launch` runs `st.scrub` in the process that is about to start the new session and
+// `st.settle` in the daemon, in that order, each at most once; it returns `role::invoker` only
+// after the daemon confirmed. On failure it leaves nothing behind (it calls `st.reclaim` with
+// the dead daemon's pid, and kills a daemon that did not confirm within plan.success_timeout)
+// and returns `role::failed` with *st.failure set — the invoking process then decides:
+// daemonize() prints and exits, try_daemonize() returns the error. (A policy may also end the
+// invoking process itself with detail::fail_invoker.)
+//
+// Models: `fork_handoff` (POSIX default). See docs/policies.md#handoffpolicy.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+#include "daemoniker/detail/function_ref.hpp"
+#include "daemoniker/fwd.hpp"
+#include "daemoniker/plan.hpp"
+
+namespace daemoniker {
+
+/// Which side of the handoff the caller is on after `launch`: the invoking process once the
+/// daemon confirmed, the daemon, or the invoking process after a failure (stages::failure says
+/// what; everything the attempt started was stopped and cleaned up).
+enum class role { invoker, daemon, failed };
+
+/// The work a HandoffPolicy schedules, composed by basic_daemonizer from the other policies.
+struct stages {
+  /// fd sweep, then signal reset — before setsid(). Async-signal-safe.
+  detail::function_ref<step_status(const plan&) noexcept> scrub;
+  /// umask, chdir, stdio, pid file — in the daemon, stops at the first failure. Async-signal-safe.
+  detail::function_ref<step_status(const plan&) noexcept> settle;
+  /// Undo `settle` when the confirmation cannot be delivered. Async-signal-safe.
+  detail::function_ref<void(const plan&) noexcept> abandon;
+  /// In the invoking process: remove what the daemon with this pid left behind when it failed.
+  detail::function_ref<void(const plan&, long long) noexcept> reclaim;
+  /// For a handoff that re-launches the program (`H::relaunches`): the preserved arguments,
+  /// encoded by the invoking process (daemoniker/serialize.hpp) ...
+  std::string_view payload;
+  /// ... and, in the re-launched daemon, where they are decoded — before it confirms, so that a
+  /// corrupt payload is reported to the invoking process. Not async-signal-safe: a re-launched
+  /// daemon is a fresh process image.
+  detail::function_ref<step_status(std::string_view) noexcept> accept;
+  /// The daemon confirms later, when the program calls daemoniker::notify_ready() (set by
+  /// await_ready): the handoff keeps the channel to the invoking process open for it.
+  bool defer_confirmation = false;
+  /// Where `launch` says what failed before it returns role::failed (invoking process only).
+  step_status* failure = nullptr;
+};
+
+/// True for a HandoffPolicy that starts the daemon as a new run of the program (Windows, and
+/// `reexec_handoff` on POSIX): the preserved arguments then cross as bytes and must be
+/// serializable (daemoniker/serialize.hpp); with fork() they are simply copied.
+template <class H>
+inline constexpr bool relaunches_v = requires { requires H::relaunches; };
+
+template <class H>
+concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st) {
+  { ch.is_setup() } noexcept -> std::same_as<bool>;
+  { h.launch(pl, st) } -> std::same_as<role>;
+};
+
+/// POSIX only: fork(), setsid(), fork() again. The first child stays until the daemon confirmed and relays
+/// the daemon's report (or its exit status) to the invoking process over a close-on-exec
+/// socket; the daemon is never a session leader and its parent becomes init (or the nearest
+/// subreaper) as soon as it is confirmed.
+#if !defined(_WIN32)
+///
+/// fork() copies only the calling thread: in a process that runs other threads, the daemon
+/// could inherit a lock (malloc's, stdio's, yours) that no thread will ever release. So a
+/// multi-threaded caller is refused, naming reexec_handoff as the fix — unless
+/// `allow_threads` says the caller knows every thread and what it holds:
+///
+///     basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, fork_handoff>
+///         d{{}, {}, {}, fork_handoff{.allow_threads = true}};
+///
+/// Under a supervisor that expects the program in the foreground (detect_supervisor():
+/// systemd Type=notify or socket activation, runit, s6, daemontools, a container's PID 1 or a
+/// container init such as tini) it does not fork at all —
+/// daemon(7) asks for the SysV steps to be optional: umask, chdir, stdio (streams left to their
+/// default stay with the supervisor), the pid file and readiness (READY=1) still happen, the
+/// fd sweep, signal reset, forks and new session do not. `detach` forces either way.
+enum class detach_mode { unless_supervised, always, never };
+
+struct fork_handoff {
+  bool allow_threads = false;
+  detach_mode detach = detach_mode::unless_supervised;
+  [[nodiscard]] bool is_setup() const noexcept { return true; }
+  role launch(plan& p, const stages& st);
+};
+
+/// Never forks: the foreground model of fork_handoff (for debugging, or a supervisor that
+/// detect_supervisor() does not know).
+struct foreground_handoff : fork_handoff {
+  foreground_handoff() noexcept { detach = detach_mode::never; }
+};
+#endif
+
+
+/// Wraps a HandoffPolicy so that the invoking process waits until the program is *ready* —
+/// it calls daemoniker::notify_ready() (daemoniker/notify.hpp) after binding its sockets and
+/// loading its configuration — or notify_failed(message, code), whose message the invoking
+/// process prints and whose code it exits with. plan.success_timeout bounds the wait;
+/// daemoniker::extend_timeout() extends it.
+///
+///     using ready_daemonizer = daemoniker::daemonizer_with<daemoniker::await_ready<>>;
+template <class Handoff = default_handoff>
+struct await_ready : Handoff {
+  role launch(plan& p, const stages& st) {
+    stages deferred = st;
+    deferred.defer_confirmation = true;
+    return Handoff::launch(p, deferred);
+  }
+};
+
+/// The same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
+/// receives the plan and the preserved arguments over an inherited socket: `main` runs again
+/// from the top, `is_setup()` is false there, and the daemonize() call it reaches returns the
+/// arguments that crossed. For programs that cannot safely go on after fork() — already
+/// multi-threaded — and the model of how Windows works. Declared in
+/// daemoniker/policy/reexec.hpp, which brings the serializer with it.
+struct reexec_handoff;
+
+}  // namespace daemoniker

@@ -1,1 +1,64 @@
-../../../policy/privileges.hpp
+// daemoniker/policy/privileges.hpp — PrivilegePolicy: who the daemon runs as.
+//
+// Concept `privilege_policy<P>` — minimal complete definition:
+//
+//   | expression         | where it runs                          | returns       |
+//   |--------------------|----------------------------------------|---------------|
+//   | `p.prepare(plan)`  | invoking process, before anything forks | `step_status` |
+//
+// `prepare` resolves names (users, groups: NSS lookups allocate, so never in the fork window)
+// into plan.credentials. The daemon then applies them as the last step before it confirms,
+// after the pid file was created (so it may be in a root-owned directory), in this order:
+// chroot, chdir inside it, RLIMIT_CORE 0, nice, setgroups (every supplementary group of the
+// user, none of root's), setgid, setuid — and checks that setuid(0) now fails. The
+// environment allow-list is applied once daemonize() returns.
+//
+// Models: `keep_privileges` (default), `drop_privileges`. See docs/policies.md#privilegepolicy.
+#pragma once
+
+#include <concepts>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemoniker/plan.hpp"
+
+namespace daemoniker {
+
+template <class P>
+concept privilege_policy = requires(const P& p, plan& pl) {
+  { p.prepare(pl) } -> std::same_as<step_status>;
+};
+
+/// The daemon keeps the invoking process's user, groups, root directory and limits.
+struct keep_privileges {
+  step_status prepare(plan&) const { return {}; }
+};
+
+/// daemon(7)'s "drop privileges", and the rest of its hardening.
+///
+///     daemoniker::daemonizer_with<daemoniker::drop_privileges> d{
+///         {}, {}, {}, {}, daemoniker::drop_privileges{.user = "www-data"}};
+struct drop_privileges {
+  /// User name or numeric id; empty: keep the current user (the other settings still apply).
+  std::string user{};
+  /// Group name or numeric id; empty: the user's primary group.
+  std::string group{};
+  /// chroot() into this directory first (options::chdir is then taken inside it; "/" when
+  /// unset). Empty: none.
+  std::filesystem::path chroot{};
+  /// RLIMIT_CORE 0: no core dump can leak the daemon's memory.
+  bool prevent_core = false;
+  /// setpriority() niceness.
+  std::optional<int> nice{};
+  /// When set, the environment is cleared but for these variables (PATH is a common keeper).
+  std::optional<std::vector<std::string>> keep_environment{};
+  /// The pid file is chowned to the user, so that the daemon can still remove it at exit
+  /// (where the directory lets it).
+  bool own_pid_file = true;
+
+  step_status prepare(plan& p) const;
+};
+
+}  // namespace daemoniker

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "daemoniker/basic_daemonizer.hpp"
-#include "daemoniker/detail/sys.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::detail {
 
@@ -24,25 +24,25 @@ step_status reset_signals(const plan&) noexcept {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     // The seam also resets the real-time signals glibc reserves (32, 33); EINVAL remains
     // only for numbers that are no signal at all on this system.
-    if (sys().sigaction(sig, &dfl, nullptr) == -1 && errno != EINVAL) {
+    if (os::sigaction(sig, &dfl, nullptr) == -1 && errno != EINVAL) {
       return step_status::failure(step::signals, errno);
     }
   }
   sigset_t none;
   sigemptyset(&none);
-  if (sys().sigprocmask(SIG_SETMASK, &none, nullptr) == -1) {
+  if (os::sigprocmask(SIG_SETMASK, &none, nullptr) == -1) {
     return step_status::failure(step::signals, errno);
   }
   return {};
 }
 
 step_status apply_umask(const plan& p) noexcept {
-  ::umask(static_cast<mode_t>(p.umask));  // cannot fail
+  os::umask(static_cast<mode_t>(p.umask));  // cannot fail
   return {};
 }
 
 step_status change_directory(const plan& p) noexcept {
-  if (retry_eintr([&] { return sys().chdir(p.chdir.c_str()); }) == -1) {
+  if (retry_eintr([&] { return os::chdir(p.chdir.c_str()); }) == -1) {
     return step_status::failure(step::chdir, errno, p.chdir.c_str());
   }
   return {};

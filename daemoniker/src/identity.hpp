@@ -1,4 +1,4 @@
-// daemoniker/detail/identity.hpp — process identity: which process a pid file really belongs
+// daemoniker/src/identity.hpp — process identity: which process a pid file really belongs
 // to, and signalling only that one. Not API: shared by inspect_pid_file(), send() and the
 // daemoniker command (POSIX, Linux /proc and pidfds).
 //

@@ -1,1 +1,0 @@
-../../../detail/sys.hpp
