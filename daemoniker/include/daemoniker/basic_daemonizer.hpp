@@ -96,8 +96,6 @@ class basic_daemonizer {
   static_assert(detail::check_redirect_policy<RedirectPolicy>());
   static_assert(detail::check_fd_policy<FdPolicy>());
   static_assert(detail::check_handoff_policy<HandoffPolicy>());
-  // Through detail::: an unqualified `privilege_policy` here would name the concept and then
-  // the accessor below (ill-formed, no diagnostic required).
   static_assert(detail::check_privilege_policy<PrivilegePolicy>());
 
  public:
@@ -192,11 +190,12 @@ class basic_daemonizer {
   /// 0 elsewhere, and for a user-written HandoffPolicy that does not set plan::daemon_pid.
   [[nodiscard]] long long daemon_pid() const noexcept { return daemon_pid_ > 0 ? daemon_pid_ : 0; }
 
-  PidPolicy& pid_policy() noexcept { return pid_; }
-  RedirectPolicy& redirect_policy() noexcept { return redirect_; }
-  FdPolicy& fd_policy() noexcept { return fd_; }
-  HandoffPolicy& handoff_policy() noexcept { return handoff_; }
-  PrivilegePolicy& privilege_policy() noexcept { return privileges_; }
+  /// The policies, for their state (named apart from the concepts pid_policy, ...).
+  PidPolicy& pid() noexcept { return pid_; }
+  RedirectPolicy& redirect() noexcept { return redirect_; }
+  FdPolicy& fds() noexcept { return fd_; }
+  HandoffPolicy& handoff() noexcept { return handoff_; }
+  PrivilegePolicy& privileges() noexcept { return privileges_; }
 
  private:
   // Where the caller is after daemonizing, the plan (with the failure, if any), and in the
