@@ -1,4 +1,5 @@
 // listen_fds() and detect_supervisor().
+#include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/activation.hpp"
 
 #include <cstdlib>

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/src/sys.hpp"
 

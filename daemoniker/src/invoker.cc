@@ -5,6 +5,7 @@
 #include <string>
 #include <system_error>
 
+#include "daemoniker/src/messages.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #if defined(_WIN32)
 #include "windows/win32.hpp"

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "daemoniker/src/fixed_steps.hpp"
+#include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #endif
 
+#include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #if !defined(_WIN32)
 #include "daemoniker/src/sys.hpp"
@@ -24,17 +25,7 @@ namespace daemoniker {
 
 #if defined(_WIN32)
 
-step_status drop_privileges::prepare(plan& p) const {
-  if (!user.empty() || !group.empty() || !chroot.empty()) {
-    return step_status::failure(step::privileges, 0,
-                                "drop_privileges: user, group and chroot are POSIX only; run the "
-                                "daemon as a service account instead");
-  }
-  p.identity.sanitize_environment = keep_environment.has_value();
-  if (keep_environment) p.identity.keep_environment = *keep_environment;
-  return {};
-}
-
+// drop_privileges is POSIX only (policy_checks.hpp refuses it at compile time).
 namespace detail {
 step_status apply_credentials(const plan&) noexcept { return {}; }
 void finish_credentials(const plan&) {}

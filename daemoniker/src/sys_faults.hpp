@@ -15,6 +15,7 @@ namespace daemoniker::detail {
 
 /// One entry per call of the seam, named as the call.
 struct syscalls {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `params` is a parenthesized parameter list
 #define DAEMONIKER_SYSCALL_ENTRY(R, name, params, args) R(*name) params noexcept;
   DAEMONIKER_SYSCALLS(DAEMONIKER_SYSCALL_ENTRY)
 #undef DAEMONIKER_SYSCALL_ENTRY

@@ -7,6 +7,9 @@
 # A snippet with a line `// expect: <text>` must FAIL to compile, and the compiler's output must
 # contain <text> (byte for byte: em dashes and backquotes included). A snippet with a line
 # `// expect-compile` is a control and must compile cleanly, with -Werror. Anything else fails.
+# A snippet with a line `// target: windows` is compiled for Windows instead, with mingw-w64's
+# x86_64-w64-mingw32-g++-posix (what --config=windows builds with): POSIX-only policies must
+# fail there with a message naming the platform.
 set -u
 
 # Byte-wise matching, and ASCII quotes in the compiler's own text.
@@ -42,7 +45,32 @@ fi
 # As in .bazelrc. -x c++ because the toolchain's driver is gcc, not g++.
 flags=(-x c++ -std=c++20 -Wall -Wextra -Wpedantic -fsyntax-only -I "$include")
 
+# For `// target: windows`: mingw-w64, with Boost alone on its include path (not /usr/include,
+# whose glibc headers are not Windows').
+windows_cxx=$(command -v x86_64-w64-mingw32-g++-posix || true)
+boost_only=$(mktemp -d "${TEST_TMPDIR:-/tmp}/boost-only.XXXXXX")
+ln -s /usr/include/boost "$boost_only/boost"
+windows_flags=(-x c++ -std=c++20 -Wall -Wextra -Wpedantic -fsyntax-only -I "$include"
+  -isystem "$boost_only")
+
+# compile <snippet> [extra flags...]: with the compiler its `// target:` line asks for.
+compile() {
+  local snippet=$1
+  shift
+  if grep -q '^// target: windows$' "$snippet"; then
+    if [[ -z $windows_cxx ]]; then
+      echo "x86_64-w64-mingw32-g++-posix not found: install g++-mingw-w64-x86-64-posix" \
+        "(tools/setup.sh does)"
+      return 2
+    fi
+    "$windows_cxx" "${windows_flags[@]}" "$@" "$snippet"
+  else
+    "$cxx" "${flags[@]}" "$@" "$snippet"
+  fi
+}
+
 echo "compiler: $cxx ($("$cxx" --version | head -n 1))"
+echo "windows:  ${windows_cxx:-none}"
 echo "include:  $include"
 echo
 
@@ -65,7 +93,7 @@ for snippet in "$@"; do
 
   if ((control)); then
     controls=$((controls + 1))
-    if "$cxx" "${flags[@]}" -Werror "$snippet" >"$log" 2>&1; then
+    if compile "$snippet" -Werror >"$log" 2>&1; then
       echo "ok   $name: compiles (control)"
     else
       echo "FAIL $name: the control must compile, but the compiler said:"
@@ -76,7 +104,7 @@ for snippet in "$@"; do
   fi
 
   bad=$((bad + 1))
-  if "$cxx" "${flags[@]}" "$snippet" >"$log" 2>&1; then
+  if compile "$snippet" >"$log" 2>&1; then
     echo "FAIL $name: compiled, but must fail with: $expect"
     failures=$((failures + 1))
   elif ! grep -qF -- "$expect" "$log"; then

@@ -48,16 +48,27 @@
 namespace daemoniker {
 
 namespace detail {
-// Fixed steps that are not policies (daemoniker/src/fixed_steps.cc). All async-signal-safe.
-step_status reset_signals(const plan&) noexcept;
-step_status apply_umask(const plan&) noexcept;
-step_status change_directory(const plan&) noexcept;
-/// The credentials in plan.identity (chroot, limits, groups, gid, uid), verified. Async-signal-safe.
-step_status apply_credentials(const plan&) noexcept;
-/// In the daemon, once daemonize() returns: the environment allow-list.
-void finish_credentials(const plan&);
-/// In the daemon: keep the sockets systemd passed, for listen_fds() (src/activation.cc).
-void adopt_listen_fds(const plan&);
+/// One basic_daemonizer's policies, as the compiled core calls them (src/launch.cc).
+struct policy_calls {
+  bool is_setup;            ///< HandoffPolicy::is_setup()
+  bool keeps_caller_stdio;  ///< RedirectPolicy::keeps_caller_stdio, when it says so
+  function_ref<step_status(const plan&)> validate;                   ///< PidPolicy
+  function_ref<step_status(plan&)> prepare;                          ///< PrivilegePolicy
+  function_ref<step_status(const plan&) noexcept> sweep;             ///< FdPolicy
+  function_ref<step_status(const plan&) noexcept> redirect;          ///< RedirectPolicy
+  function_ref<step_status(const plan&) noexcept> acquire;           ///< PidPolicy
+  function_ref<void(const plan&) noexcept> abandon;                  ///< PidPolicy
+  function_ref<void(const plan&, long long) noexcept> reclaim;       ///< PidPolicy
+  function_ref<void(const plan&) noexcept> keep_until_exit;          ///< PidPolicy
+  function_ref<role(plan&, const stages&)> launch;                   ///< HandoffPolicy
+};
+
+/// The sequence, daemon(7)'s order (src/launch.cc): resolve the plan, validate, prepare, then
+/// the handoff with the fixed steps around the policies' — and, in the daemon, what follows
+/// confirmation. Returns the side the caller is on; `failure` says what failed.
+role launch(const std::filesystem::path& pid_file, const options& opts, const policy_calls& calls,
+            std::string_view payload, function_ref<step_status(std::string_view) noexcept> accept,
+            plan& p, step_status& failure);
 
 /// Prints "<program>: " and failure_line() to stderr and _exits with its status (2 for
 /// step::options, 1 otherwise, the program's code when it rejected its start). Only ever
@@ -80,13 +91,6 @@ namespace detail {
 template <class T>
 inline constexpr bool is_options_v = std::is_same_v<std::remove_cvref_t<T>, options>;
 
-/// Runs the steps in order and stops at the first failure.
-template <class... Step>
-step_status run_in_order(const plan& p, Step&&... step) noexcept {
-  step_status status;
-  (void)((status = step(p), status.ok()) && ...);
-  return status;
-}
 }  // namespace detail
 
 template <class PidPolicy, class RedirectPolicy, class FdPolicy, class HandoffPolicy,
@@ -238,48 +242,26 @@ class basic_daemonizer {
     return o;
   }
 
-  // The sequence. daemon(7) order: sweep fds, reset signals, fork, setsid, fork, umask, chdir,
-  // stdio, pid file, confirm. The sweep and the signal reset run in the first child rather
-  // than in the invoking process, so that the invoking process keeps its fds and handlers for
-  // the Daemonizer's parent branch; the daemon sees the same result.
+  // The policies, type-erased for the compiled core (detail::launch), which sequences them.
   role launch(const std::filesystem::path& pid_file, const options& opts,
               std::string_view payload,
               detail::function_ref<step_status(std::string_view) noexcept> accept, plan& p,
               step_status& failure) {
-    if (is_setup()) {  // a re-launched daemon ignores its arguments: the plan crosses over
-      auto refuse = [&failure](const step_status& s) {
-        failure = s;
-        return role::failed;
-      };
-      if (auto s = detail::make_plan(pid_file, opts, p); !s.ok()) return refuse(s);
-      p.keep_caller_stdio = requires { requires RedirectPolicy::keeps_caller_stdio; };
-      if (auto s = pid_.validate(p); !s.ok()) return refuse(s);
-      if (auto s = privileges_.prepare(p); !s.ok()) return refuse(s);
-    }
-
-    auto scrub = [this](const plan& pl) noexcept {
-      return detail::run_in_order(
-          pl, [this](const plan& q) noexcept { return fd_.sweep(q); }, detail::reset_signals);
-    };
-    auto settle = [this](const plan& pl) noexcept {
-      return detail::run_in_order(
-          pl, detail::apply_umask, detail::change_directory,
-          [this](const plan& q) noexcept { return redirect_.redirect(q); },
-          [this](const plan& q) noexcept { return pid_.acquire(q); },
-          detail::apply_credentials);
-    };
-    auto abandon = [this](const plan& pl) noexcept { pid_.abandon(pl); };
-    auto reclaim = [this](const plan& pl, long long pid) noexcept { pid_.reclaim(pl, pid); };
-
-    const role r =
-        handoff_.launch(p, stages{scrub, settle, abandon, reclaim, payload, accept, false, &failure});
+    auto validate = [this](const plan& q) { return pid_.validate(q); };
+    auto prepare = [this](plan& q) { return privileges_.prepare(q); };
+    auto sweep = [this](const plan& q) noexcept { return fd_.sweep(q); };
+    auto redirect = [this](const plan& q) noexcept { return redirect_.redirect(q); };
+    auto acquire = [this](const plan& q) noexcept { return pid_.acquire(q); };
+    auto abandon = [this](const plan& q) noexcept { pid_.abandon(q); };
+    auto reclaim = [this](const plan& q, long long pid) noexcept { pid_.reclaim(q, pid); };
+    auto keep = [this](const plan& q) noexcept { pid_.keep_until_exit(q); };
+    auto handoff = [this](plan& q, const stages& st) { return handoff_.launch(q, st); };
+    const detail::policy_calls calls{
+        is_setup(), requires { requires RedirectPolicy::keeps_caller_stdio; },
+        validate, prepare, sweep, redirect, acquire, abandon, reclaim, keep, handoff};
+    const role r = detail::launch(pid_file, opts, calls, payload, accept, p, failure);
     // In the invoking process: the daemon's pid, or -1 when the handoff did not say.
     if (r == role::invoker) daemon_pid_ = p.daemon_pid > 0 ? static_cast<int>(p.daemon_pid) : -1;
-    if (r == role::daemon) {
-      pid_.keep_until_exit(p);
-      detail::adopt_listen_fds(p);
-      detail::finish_credentials(p);
-    }
     return r;
   }
 

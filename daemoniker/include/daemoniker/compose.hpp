@@ -63,7 +63,7 @@ struct compose {
   using type = basic_daemonizer<
       typename decltype(slot(models_pid, hana::type_c<locked_pid_file>))::type,
       typename decltype(slot(models_redirect, hana::type_c<redirect_stdio>))::type,
-      typename decltype(slot(models_fd, hana::type_c<auto_sweep>))::type,
+      typename decltype(slot(models_fd, hana::type_c<default_fd_policy>))::type,
       typename decltype(slot(models_handoff, hana::type_c<default_handoff>))::type,
       typename decltype(slot(models_privileges, hana::type_c<keep_privileges>))::type>;
 };

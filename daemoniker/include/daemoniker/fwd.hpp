@@ -22,18 +22,22 @@ struct reexec_handoff;
 struct keep_privileges;
 struct drop_privileges;
 
-/// The handoff of the platform: fork() on POSIX; a re-launch of the program on Windows.
+/// The handoff of the platform: fork() on POSIX; a re-launch of the program on Windows. And
+/// the fd sweep: the best available on POSIX; none on Windows, where the daemon is created with
+/// only the handles daemoniker names.
 #if defined(_WIN32)
 using default_handoff = reexec_handoff;
+using default_fd_policy = no_sweep;
 #else
 using default_handoff = fork_handoff;
+using default_fd_policy = auto_sweep;
 #endif
 
 /// The daemonizer, composed of policies (docs/policies.md). The defaults give the behaviour of
-/// the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or /dev/null, the best
-/// available fd sweep, the platform's handoff, and the caller's privileges.
+/// the spec's `Daemonizer`: a locked pid file, stdio to the *_goto paths or /dev/null, the
+/// platform's fd sweep and handoff, and the caller's privileges.
 template <class PidPolicy = locked_pid_file, class RedirectPolicy = redirect_stdio,
-          class FdPolicy = auto_sweep, class HandoffPolicy = default_handoff,
+          class FdPolicy = default_fd_policy, class HandoffPolicy = default_handoff,
           class PrivilegePolicy = keep_privileges>
 class basic_daemonizer;
 

@@ -109,21 +109,10 @@ struct plan {
 
 struct options;
 
-namespace detail {
-/// Validates `opts` and resolves it into a plan. On invalid input returns a failure with
-/// step::options and a message naming the problem and the fix in `subject`.
+/// Validates `opts` and resolves them into the plan the policies receive — what a daemonizer
+/// does first, in the invoking process; policy tests (daemoniker/testing/) use it to make
+/// plans. On invalid input returns a failure with step::options and, in `subject`, a message
+/// naming the problem and the fix; `out` is then unchanged.
 step_status make_plan(const std::filesystem::path& pid_file, const options& opts, plan& out);
-/// The one-line, human-readable description of a failure, naming the step, path, errno text
-/// and the fix. Used by the invoking process (allocates).
-std::string describe(const step_status& status, const plan& p);
-/// The name of a step, as messages say it ("pid file", "fork", ...).
-const char* step_name(step s) noexcept;
-/// The line daemonize() prints for a failure (without the program's name), and its exit status:
-/// "cannot daemonize: <describe>" with 2 for invalid options and 1 otherwise, or, when the
-/// program rejected its start, "the daemon (pid N) could not start: <message>" with its code.
-std::string failure_line(const step_status& status, const plan& p, int& exit_status);
-/// "30 s", "0.3 s": a timeout, for messages.
-std::string seconds_text(std::chrono::milliseconds ms);
-}  // namespace detail
 
 }  // namespace daemoniker

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #include "win32.hpp"
 
@@ -22,13 +23,6 @@ step_status change_directory(const plan& p) noexcept {
 }
 
 }  // namespace detail
-
-// Windows creates the daemon with exactly the handles it names (PROC_THREAD_ATTRIBUTE_HANDLE_LIST):
-// there is nothing inherited to sweep.
-step_status close_range_sweep::sweep(const plan&) const noexcept { return {}; }
-step_status proc_fd_sweep::sweep(const plan&) const noexcept { return {}; }
-step_status brute_force_sweep::sweep(const plan&) const noexcept { return {}; }
-step_status auto_sweep::sweep(const plan&) const noexcept { return {}; }
 
 // The standard handles are set when the daemon is created (src/windows/handoff.cc opens the
 // *_goto targets, or passes the caller's own for inherit_stdio), so the C runtime's fds 0-2,

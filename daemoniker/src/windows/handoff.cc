@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemoniker/src/messages.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/policy/reexec.hpp"
 #include "../wire.hpp"

@@ -39,6 +39,17 @@ consteval bool check_pid_policy() {
   return pid_policy<P>;
 }
 
+// A model that declares `static constexpr bool posix_only = true;` cannot work on Windows:
+// using it there is an error naming the platform and the model to use instead, rather than a
+// no-op that reports success.
+template <class P>
+inline constexpr bool posix_only_v = requires { requires P::posix_only; };
+#if defined(_WIN32)
+inline constexpr bool on_windows = true;
+#else
+inline constexpr bool on_windows = false;
+#endif
+
 template <class P>
 consteval bool check_redirect_policy() {
   static_assert(has_redirect<P>, "daemoniker: the RedirectPolicy has no member `daemoniker::step_status redirect(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "redirectpolicy");
@@ -50,6 +61,7 @@ template <class P>
 consteval bool check_fd_policy() {
   static_assert(has_sweep<P>, "daemoniker: the FdPolicy has no member `daemoniker::step_status sweep(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "fdpolicy");
   static_assert(!has_sweep<P> || fd_policy<P>, "daemoniker: the FdPolicy's sweep() must be noexcept and return daemoniker::step_status (it runs right after fork(), where nothing may throw)" DAEMONIKER_POLICY_DOC "fdpolicy");
+  static_assert(!(on_windows && posix_only_v<P>), "daemoniker: this FdPolicy works on POSIX only, not on Windows (it closes inherited file descriptors; a Windows daemon is created with only the handles daemoniker names): use no_sweep, the default on Windows");
   return fd_policy<P>;
 }
 
@@ -58,6 +70,7 @@ consteval bool check_handoff_policy() {
   static_assert(has_is_setup<P>, "daemoniker: the HandoffPolicy has no member `bool is_setup() const noexcept`" DAEMONIKER_POLICY_DOC "handoffpolicy");
   static_assert(has_launch<P>, "daemoniker: the HandoffPolicy has no member `daemoniker::role launch(daemoniker::plan&, const daemoniker::stages&)`" DAEMONIKER_POLICY_DOC "handoffpolicy");
   static_assert(!(has_is_setup<P> && has_launch<P>) || handoff_policy<P>, "daemoniker: the HandoffPolicy's members have the wrong form: is_setup() must be const noexcept returning bool, launch() must return daemoniker::role" DAEMONIKER_POLICY_DOC "handoffpolicy");
+  static_assert(!(on_windows && posix_only_v<P>), "daemoniker: this HandoffPolicy works on POSIX only, not on Windows (there is no fork() on Windows): use reexec_handoff, the default on Windows, or await_ready<> over it");
   return handoff_policy<P>;
 }
 
@@ -67,6 +80,10 @@ consteval bool check_privilege_policy() {
   static_assert(privilege_policy<P>,
                 "daemoniker: the PrivilegePolicy has no member `daemoniker::step_status "
                 "prepare(daemoniker::plan&) const` — see docs/policies.md#privilegepolicy");
+  static_assert(!(on_windows && posix_only_v<P>),
+                "daemoniker: drop_privileges works on POSIX only, not on Windows (users, groups, "
+                "chroot and resource limits are POSIX's): run the daemon under a service account "
+                "and use keep_privileges, the default");
   return privilege_policy<P>;
 }
 

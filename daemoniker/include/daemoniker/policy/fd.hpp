@@ -11,8 +11,13 @@
 // except those in `plan.shielded_fds` (which holds options::shielded_fds and daemoniker's own
 // channel), and leaves fds 0, 1 and 2 alone (the RedirectPolicy owns them).
 //
-// Models: `auto_sweep` (default), `close_range_sweep`, `proc_fd_sweep`, `brute_force_sweep`,
-// `no_sweep`. docs/policies.md#fdpolicy shows how to write your own.
+// Optional trait: `P::posix_only` (static constexpr bool) — true for a model that cannot work on
+// Windows; using it there fails to compile with a message naming the platform.
+//
+// Models: `auto_sweep` (POSIX default), `close_range_sweep`, `proc_fd_sweep`,
+// `brute_force_sweep` — all POSIX only — and `no_sweep` (the Windows default: a Windows daemon
+// is created with only the handles daemoniker names). docs/policies.md#fdpolicy shows how to
+// write your own.
 #pragma once
 
 #include <concepts>
@@ -29,12 +34,14 @@ concept fd_policy = requires(P& p, const plan& pl) {
 /// close_range(2) over the gaps between kept fds: one system call per gap, whatever
 /// RLIMIT_NOFILE is. Fails with ENOSYS on kernels older than 5.9.
 struct close_range_sweep {
+  static constexpr bool posix_only = true;
   step_status sweep(const plan& p) const noexcept;
 };
 
 /// Reads /proc/self/fd with getdents64 (no malloc) and closes what it lists: the cost grows with
 /// the number of open fds, not with RLIMIT_NOFILE. Fails when /proc is not mounted.
 struct proc_fd_sweep {
+  static constexpr bool posix_only = true;
   step_status sweep(const plan& p) const noexcept;
 };
 
@@ -42,11 +49,13 @@ struct proc_fd_sweep {
 /// options::fd_fallback_limit when both are unlimited) — what the Python library does. Works
 /// everywhere; its cost grows linearly with the limit.
 struct brute_force_sweep {
+  static constexpr bool posix_only = true;
   step_status sweep(const plan& p) const noexcept;
 };
 
 /// The best available: close_range, else the /proc/self/fd walk, else the brute-force loop.
 struct auto_sweep {
+  static constexpr bool posix_only = true;
   step_status sweep(const plan& p) const noexcept;
 };
 

@@ -16,7 +16,11 @@
 // daemonize() prints and exits, try_daemonize() returns the error. (A policy may also end the
 // invoking process itself with detail::fail_invoker.)
 //
-// Models: `fork_handoff` (POSIX default). See docs/policies.md#handoffpolicy.
+// Optional traits: `H::relaunches` (the daemon is a new run of the program: preserved arguments
+// cross as bytes), `H::posix_only` (using it on Windows fails to compile, naming the platform).
+//
+// Models: `fork_handoff` (POSIX default; POSIX only), `foreground_handoff`, `await_ready<H>`,
+// `reexec_handoff` (Windows default). See docs/policies.md#handoffpolicy.
 #pragma once
 
 #include <concepts>
@@ -69,11 +73,11 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
   { h.launch(pl, st) } -> std::same_as<role>;
 };
 
-/// POSIX only: fork(), setsid(), fork() again. The first child stays until the daemon confirmed and relays
-/// the daemon's report (or its exit status) to the invoking process over a close-on-exec
+/// fork(), setsid(), fork() again — POSIX only: on Windows, using it (or foreground_handoff,
+/// or await_ready<fork_handoff>) fails to compile with a message naming the platform. The
+/// first child stays until the daemon confirmed and relays the daemon's report (or its exit status) to the invoking process over a close-on-exec
 /// socket; the daemon is never a session leader and its parent becomes init (or the nearest
 /// subreaper) as soon as it is confirmed.
-#if !defined(_WIN32)
 ///
 /// fork() copies only the calling thread: in a process that runs other threads, the daemon
 /// could inherit a lock (malloc's, stdio's, yours) that no thread will ever release. So a
@@ -92,6 +96,7 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
 enum class detach_mode { unless_supervised, always, never };
 
 struct fork_handoff {
+  static constexpr bool posix_only = true;
   bool allow_threads = false;
   detach_mode detach = detach_mode::unless_supervised;
   [[nodiscard]] bool is_setup() const noexcept { return true; }
@@ -103,8 +108,6 @@ struct fork_handoff {
 struct foreground_handoff : fork_handoff {
   foreground_handoff() noexcept { detach = detach_mode::never; }
 };
-#endif
-
 
 /// Wraps a HandoffPolicy so that the invoking process waits until the program is *ready* —
 /// it calls daemoniker::notify_ready() (daemoniker/notify.hpp) after binding its sockets and

@@ -41,6 +41,8 @@ struct keep_privileges {
 ///     daemoniker::daemonizer_with<daemoniker::drop_privileges> d{
 ///         {}, {}, {}, {}, daemoniker::drop_privileges{.user = "www-data"}};
 struct drop_privileges {
+  /// POSIX only: on Windows, using it fails to compile (run a service account there instead).
+  static constexpr bool posix_only = true;
   /// User name or numeric id; empty: keep the current user (the other settings still apply).
   std::string user{};
   /// Group name or numeric id; empty: the user's primary group.

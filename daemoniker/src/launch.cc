@@ -1,0 +1,58 @@
+// The sequence every basic_daemonizer runs, compiled once (the template only type-erases its
+// policies into detail::policy_calls). daemon(7) order: sweep fds, reset signals, fork, setsid,
+// fork, umask, chdir, stdio, pid file, credentials, confirm. The sweep and the signal reset run
+// in the first child rather than in the invoking process, so that the invoking process keeps
+// its fds and handlers for the Daemonizer's parent branch; the daemon sees the same result.
+#include "daemoniker/basic_daemonizer.hpp"
+#include "daemoniker/src/fixed_steps.hpp"
+
+namespace daemoniker::detail {
+namespace {
+
+// Runs the steps in order and stops at the first failure. Async-signal-safe when they are.
+template <class... Step>
+step_status run_in_order(const plan& p, Step&&... step) noexcept {
+  step_status status;
+  (void)((status = step(p), status.ok()) && ...);
+  return status;
+}
+
+// In the original process: the plan, and the policies' checks before anything forks. A
+// re-launched daemon skips this: its plan crosses over from the invoking process.
+step_status prepare_plan(const std::filesystem::path& pid_file, const options& opts,
+                         const policy_calls& calls, plan& p) {
+  if (auto s = make_plan(pid_file, opts, p); !s.ok()) return s;
+  p.keep_caller_stdio = calls.keeps_caller_stdio;
+  if (auto s = calls.validate(p); !s.ok()) return s;
+  return calls.prepare(p);
+}
+
+}  // namespace
+
+role launch(const std::filesystem::path& pid_file, const options& opts, const policy_calls& calls,
+            std::string_view payload, function_ref<step_status(std::string_view) noexcept> accept,
+            plan& p, step_status& failure) {
+  if (calls.is_setup) {
+    if (auto s = prepare_plan(pid_file, opts, calls, p); !s.ok()) {
+      failure = s;
+      return role::failed;
+    }
+  }
+  auto scrub = [&calls](const plan& q) noexcept {
+    return run_in_order(q, calls.sweep, reset_signals);
+  };
+  auto settle = [&calls](const plan& q) noexcept {
+    return run_in_order(q, apply_umask, change_directory, calls.redirect, calls.acquire,
+                        apply_credentials);
+  };
+  const role r = calls.launch(
+      p, stages{scrub, settle, calls.abandon, calls.reclaim, payload, accept, false, &failure});
+  if (r == role::daemon) {
+    calls.keep_until_exit(p);
+    adopt_listen_fds(p);
+    finish_credentials(p);
+  }
+  return r;
+}
+
+}  // namespace daemoniker::detail
