@@ -20,8 +20,11 @@
 #include <daemoniker/pid_file.hpp>
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::cli {
+
+namespace os = detail::os;
 namespace {
 
 namespace fs = std::filesystem;
@@ -43,11 +46,11 @@ std::string orphaned_text(const pid_file_status& st, const std::string& pidfile)
 // True while some process holds an exclusive lock on the file: cheap (no /proc scan), for
 // polling.
 bool exclusively_locked(const std::string& pidfile) {
-  const int fd = ::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  const int fd = os::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
   if (fd == -1) return false;
-  const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK &&
-                      ::flock(fd, LOCK_SH | LOCK_NB) == -1;
-  ::close(fd);
+  const bool locked = os::flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK &&
+                      os::flock(fd, LOCK_SH | LOCK_NB) == -1;
+  os::close(fd);
   return locked;
 }
 
@@ -83,13 +86,13 @@ struct stop_target {
       const std::string stat = "/proc/" + std::to_string(m.pid()) + "/stat";
       for (int i = 0; i < 100; ++i) {
         char buf[512] = {};
-        const int fd = ::open(stat.c_str(), O_RDONLY | O_CLOEXEC);
+        const int fd = os::open(stat.c_str(), O_RDONLY | O_CLOEXEC, 0);
         if (fd == -1) break;
-        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-        ::close(fd);
+        const ssize_t n = os::read(fd, buf, sizeof buf - 1);
+        os::close(fd);
         const char* close = n > 0 ? std::strrchr(buf, ')') : nullptr;
         if (close == nullptr || close[1] == '\0' || close[2] == 'Z' || close[2] == 'X') break;
-        ::poll(nullptr, 0, 5);
+        os::poll(nullptr, 0, 5);
       }
     }
   }
@@ -119,7 +122,7 @@ struct stop_target {
       for (const auto& m : members) {
         if (!waited && m.alive()) waited = (m.wait_exit(slice), true);
       }
-      if (!waited) ::poll(nullptr, 0, slice);
+      if (!waited) os::poll(nullptr, 0, slice);
     }
     return true;
   }
@@ -167,18 +170,18 @@ std::string remove_if_stale(const std::string& pidfile) {
   // sees it vanish and retries. Kept when it names a live process (it may be someone's).
   const examined before = detail::examine(pidfile, {});
   if (before.status.state != pid_file_state::stale) return "kept";
-  const int fd = ::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  const int fd = os::open(pidfile.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
   if (fd == -1) return errno == ENOENT ? "removed" : std::string("not removed: ") + std::strerror(errno);
   std::string outcome = "kept";
   struct stat by_fd {}, by_name {};
   // Exclusive, or shared when only readers' shared locks are on it (no daemon's lock then).
-  const bool ours = ::flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && ::flock(fd, LOCK_SH | LOCK_NB) == 0);
-  if (::fstat(fd, &by_fd) == 0 && by_fd.st_ino == before.key.inode && S_ISREG(by_fd.st_mode) &&
-      ours && ::lstat(pidfile.c_str(), &by_name) == 0 &&
+  const bool ours = os::flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && os::flock(fd, LOCK_SH | LOCK_NB) == 0);
+  if (os::fstat(fd, &by_fd) == 0 && by_fd.st_ino == before.key.inode && S_ISREG(by_fd.st_mode) &&
+      ours && os::lstat(pidfile.c_str(), &by_name) == 0 &&
       by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev) {
-    outcome = ::unlink(pidfile.c_str()) == 0 ? "removed" : std::string("not removed: ") + std::strerror(errno);
+    outcome = os::unlink(pidfile.c_str()) == 0 ? "removed" : std::string("not removed: ") + std::strerror(errno);
   }
-  ::close(fd);
+  os::close(fd);
   return outcome;
 }
 

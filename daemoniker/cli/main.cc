@@ -21,8 +21,11 @@
 #include <CLI/CLI.hpp>
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::cli {
+
+namespace os = detail::os;
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "daemoniker: %s\n", message.c_str());
@@ -35,7 +38,7 @@ namespace {
 // messages would land in them): open /dev/null there first, as daemontools' fd_ensure does.
 void ensure_stdio() {
   for (int fd = 0; fd <= 2; ++fd) {
-    if (::fcntl(fd, F_GETFD) == -1 && ::open("/dev/null", O_RDWR) == -1) return;
+    if (os::fcntl(fd, F_GETFD, 0) == -1 && os::open("/dev/null", O_RDWR, 0) == -1) return;
   }
 }
 

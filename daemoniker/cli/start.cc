@@ -37,8 +37,11 @@
 #include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::cli {
+
+namespace os = detail::os;
 namespace {
 
 namespace fs = std::filesystem;
@@ -71,9 +74,9 @@ std::string find_program(const std::string& program, const std::string& chroot, 
   auto check = [&](const fs::path& p) -> std::optional<std::string> {
     const fs::path real = p.is_absolute() ? root / p.relative_path() : p;
     struct stat st {};
-    if (::stat(real.c_str(), &st) == -1) return std::string(std::strerror(errno));
+    if (os::stat(real.c_str(), &st) == -1) return std::string(std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return std::string("it is a directory");
-    if (::access(real.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
+    if (os::access(real.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
     return std::nullopt;
   };
   if (program.find('/') != std::string::npos) {
@@ -116,12 +119,12 @@ std::string read_all(int fd) {
   std::string out;
   char buf[512];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = os::read(fd, buf, sizeof buf);
     if (n == -1 && errno == EINTR) continue;
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
+  os::close(fd);
   return out;
 }
 
@@ -129,8 +132,8 @@ std::string read_all(int fd) {
 // number the program is promised.
 int above(int fd, int floor) {
   if (fd == -1 || fd >= floor) return fd;
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, floor);
-  ::close(fd);
+  const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, floor);
+  os::close(fd);
   return moved;
 }
 
@@ -156,11 +159,11 @@ start_context make_context(const start_args& a, detach_mode detach) {
 // In the daemon: keep the pid file's lock (`held`) across exec, and run PROGRAM. Returns the
 // error, only on failure.
 int exec_program(const start_args& a, int held) {
-  if (held != -1) ::fcntl(held, F_SETFD, 0);
+  if (held != -1) os::fcntl(held, F_SETFD, 0);
   std::vector<char*> argv;
   for (const auto& s : a.command) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
+  os::execvp(argv[0], argv.data());
   return errno;
 }
 
@@ -170,21 +173,21 @@ struct activation {
   static activation take() {
     activation v;
     const char* pid = std::getenv("LISTEN_PID");
-    if (pid == nullptr || std::strtoll(pid, nullptr, 10) != ::getpid()) return v;
+    if (pid == nullptr || std::strtoll(pid, nullptr, 10) != os::getpid()) return v;
     if (const char* f = std::getenv("LISTEN_FDS")) v.fds = f;
     if (const char* n = std::getenv("LISTEN_FDNAMES")) v.names = n;
     return v;
   }
   void give_back() const {  // same pid after exec: the program is who they were meant for
     if (!fds) return;
-    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_PID", std::to_string(os::getpid()).c_str(), 1);
     ::setenv("LISTEN_FDS", fds->c_str(), 1);
     if (names) ::setenv("LISTEN_FDNAMES", names->c_str(), 1);
   }
 };
 
 int start_supervised(const start_args& a, const options& opts) {
-  if (a.ready_fd != -1 && ::fcntl(a.ready_fd, F_GETFD) == -1) {
+  if (a.ready_fd != -1 && os::fcntl(a.ready_fd, F_GETFD, 0) == -1) {
     // Nobody listens for readiness here (a container's init, a supervisor without a
     // notification fd): the program's write to fd N fails harmlessly; say so and go on.
     std::fprintf(stderr,
@@ -249,13 +252,13 @@ class start_watch {
   void end_everything() {
     const auto until = clock_type::now() + std::chrono::seconds(2);
     for (;;) {
-      const std::vector<pid_t> kids = detail::children_of(::getpid());
-      for (const pid_t kid : kids) ::kill(kid, SIGKILL);
-      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      const std::vector<pid_t> kids = detail::children_of(os::getpid());
+      for (const pid_t kid : kids) os::kill(kid, SIGKILL);
+      while (os::waitpid(-1, nullptr, WNOHANG) > 0) {
       }
       const bool locked = inspect_pid_file(a_.pidfile).state == pid_file_state::running;
       if ((kids.empty() && !locked) || clock_type::now() >= until) break;
-      ::poll(nullptr, 0, 2);
+      os::poll(nullptr, 0, 2);
     }
     remove_if_stale(a_.pidfile);
   }
@@ -278,20 +281,20 @@ struct notify_socket {
     if (tmpl.size() + std::strlen("/notify") >= sizeof(sockaddr_un::sun_path)) {
       tmpl = "/tmp/daemoniker-notify.XXXXXX";
     }
-    if (::mkdtemp(tmpl.data()) == nullptr) return false;
+    if (os::mkdtemp(tmpl.data()) == nullptr) return false;
     dir = tmpl;
-    ::chmod(dir.c_str(), 0755);  // a program running as --user must reach it
+    os::chmod(dir.c_str(), 0755);  // a program running as --user must reach it
     path = dir + "/notify";
-    fd = above(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
+    fd = above(os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
     const int on = 1;
-    if (fd == -1 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1 ||
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1) {
+    if (fd == -1 || os::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == -1 ||
+        os::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1) {
       return false;
     }
-    ::chmod(path.c_str(), 0666);
+    os::chmod(path.c_str(), 0666);
     return true;
   }
 
@@ -305,7 +308,7 @@ struct notify_socket {
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    const ssize_t got = ::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    const ssize_t got = os::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     sender = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); got >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
@@ -318,9 +321,9 @@ struct notify_socket {
   }
 
   void remove() {
-    if (fd != -1) ::close(fd);
-    if (!path.empty()) ::unlink(path.c_str());
-    if (!dir.empty()) ::rmdir(dir.c_str());
+    if (fd != -1) os::close(fd);
+    if (!path.empty()) os::unlink(path.c_str());
+    if (!dir.empty()) os::rmdir(dir.c_str());
     fd = -1;
     path.clear();
     dir.clear();
@@ -381,12 +384,12 @@ void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_ty
                           {f.interrupts, POLLIN, 0},
                           {f.notify.fd, POLLIN, 0},
                           {program.fd(), POLLIN, 0}};
-    const int r = ::poll(p, 4, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    const int r = os::poll(p, 4, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (r == -1 && errno != EINTR) break;
     if (r > 0) check_interrupt(p[1]);
     if (r > 0 && pipe_open && (p[0].revents & (POLLIN | POLLHUP)) != 0) {
       char buf[256];
-      const ssize_t got = ::read(f.ready_pipe[0], buf, sizeof buf);
+      const ssize_t got = os::read(f.ready_pipe[0], buf, sizeof buf);
       if (got > 0) line.append(buf, static_cast<std::size_t>(got));
       if (line.find('\n') != std::string::npos) said.ready = true;
       if (got == 0) pipe_open = false;  // closed without a line: wait for its end
@@ -397,7 +400,7 @@ void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_ty
       if (w.ours(sender)) said.take(datagram);  // anyone else's READY=1 is not the program's
     }
     int status = 0;
-    if (!said.ready && ::waitpid(w.pid(), &status, WNOHANG) == w.pid()) {
+    if (!said.ready && os::waitpid(w.pid(), &status, WNOHANG) == w.pid()) {
       f.notify.remove();
       w.died(status, said.status, said.errno_text, stderr_size);  // reaped: its family goes too
     }
@@ -410,8 +413,8 @@ void await_readiness(const start_args& a, start_fds& f, start_watch& w, clock_ty
 // resets the daemon's mask). SIGPIPE too: a closed stdout must not end us before the daemon is.
 bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
   const int lowest = std::max(3, a.ready_fd + 1);
-  if (::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && ::pipe2(f.ready_pipe, O_CLOEXEC) == -1) ||
-      (a.notify && ::pipe2(f.go, O_CLOEXEC) == -1)) {
+  if (os::pipe2(f.exec_pipe, O_CLOEXEC) == -1 || (a.ready_fd != -1 && os::pipe2(f.ready_pipe, O_CLOEXEC) == -1) ||
+      (a.notify && os::pipe2(f.go, O_CLOEXEC) == -1)) {
     std::perror("daemoniker: pipe");
     return false;
   }
@@ -427,8 +430,8 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
                         SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ}) {
     sigaddset(&interrupts, sig);
   }
-  ::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
-  f.interrupts = above(::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
+  os::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
+  f.interrupts = above(os::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
   return true;
 }
 
@@ -447,24 +450,24 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
   }
   int held = held_pid_file_descriptor();
   if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
-    const int moved = ::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
-    ::close(held);
+    const int moved = os::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
+    os::close(held);
     held = moved;
   }
   int error = 0;
-  if (a.ready_fd != -1 && ::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
+  if (a.ready_fd != -1 && os::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
   if (error == 0) error = exec_program(a, held);
-  (void)::write(f.exec_pipe[1], &error, sizeof error);
+  (void)os::write(f.exec_pipe[1], &error, sizeof error);
   std::_Exit(127);
 }
 
 // --notify: the socket, made now that the daemon confirmed, and its path handed over.
 void hand_notify_socket(const start_args& a, start_fds& f, start_watch& watch) {
-  ::close(f.go[0]);
+  os::close(f.go[0]);
   const bool made = f.notify.open(std::max(3, a.ready_fd + 1));
   const int error = errno;
-  if (made) (void)!::write(f.go[1], f.notify.path.data(), f.notify.path.size());
-  ::close(f.go[1]);
+  if (made) (void)!os::write(f.go[1], f.notify.path.data(), f.notify.path.size());
+  os::close(f.go[1]);
   if (!made) {
     f.notify.remove();
     watch.fail(std::string("cannot create the notify socket: ") + std::strerror(error));
@@ -478,9 +481,9 @@ void await_exec(const start_args& a, start_fds& f, start_watch& watch,
   ssize_t n = 0;
   for (;;) {
     struct pollfd p[2] = {{f.exec_pipe[0], POLLIN, 0}, {f.interrupts, POLLIN, 0}};
-    if (::poll(p, 2, -1) == -1 && errno == EINTR) continue;
+    if (os::poll(p, 2, -1) == -1 && errno == EINTR) continue;
     check_interrupt(p[1]);
-    n = ::read(f.exec_pipe[0], &exec_error, sizeof exec_error);
+    n = os::read(f.exec_pipe[0], &exec_error, sizeof exec_error);
     if (n == -1 && errno == EINTR) continue;
     break;
   }
@@ -499,7 +502,7 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   if (!open_start_fds(a, f, opts)) return 1;
   // The daemon becomes our child once the intermediate process exits, so that we learn how it
   // ends if it fails before it is ready. We exit as soon as it is, and it goes to init.
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  os::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   start_context ctx = make_context(a, detach_mode::always);
   auto [is_parent] = ctx(a.pidfile, opts);
@@ -507,13 +510,13 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
   // The invoking process: the daemon confirmed (pid file written and locked). Its pid is the
   // one the handoff knows — never re-read from the file, which a concurrent starter may own.
   start_watch watch(a, ctx.daemon_pid());
-  ::close(f.exec_pipe[1]);
-  if (f.ready_pipe[1] != -1) ::close(f.ready_pipe[1]);
+  os::close(f.exec_pipe[1]);
+  if (f.ready_pipe[1] != -1) os::close(f.ready_pipe[1]);
   if (a.notify) hand_notify_socket(a, f, watch);
   auto check_interrupt = [&](const pollfd& p) {
     if (p.fd == -1 || (p.revents & POLLIN) == 0) return;
     signalfd_siginfo info{};
-    (void)::read(f.interrupts, &info, sizeof info);
+    (void)os::read(f.interrupts, &info, sizeof info);
     f.notify.remove();
     watch.fail("interrupted by " + signal_name(static_cast<int>(info.ssi_signo)) + " while '" +
                    a.command.front() + "' was starting; it was stopped",
@@ -531,7 +534,7 @@ int start_detached(const start_args& a, const options& base, std::chrono::millis
 // --ready-fd and --keep-fd name descriptor numbers the program can have.
 void check_fds(const start_args& a) {
   rlimit limit{};
-  ::getrlimit(RLIMIT_NOFILE, &limit);
+  os::getrlimit(RLIMIT_NOFILE, &limit);
   const long long most = limit.rlim_cur == RLIM_INFINITY ? INT_MAX : static_cast<long long>(limit.rlim_cur) - 1;
   auto check = [&](const char* flag, long long fd) {
     const std::string said = std::string(flag) + " " + std::to_string(fd);
@@ -562,8 +565,8 @@ bool supervised() {
   const supervisor who = detect_supervisor();
   if (who != supervisor::systemd) return who != supervisor::none;
   const char* listen_pid = std::getenv("LISTEN_PID");
-  if (listen_pid != nullptr && std::strtoll(listen_pid, nullptr, 10) == ::getpid()) return true;
-  std::ifstream comm("/proc/" + std::to_string(::getppid()) + "/comm");
+  if (listen_pid != nullptr && std::strtoll(listen_pid, nullptr, 10) == os::getpid()) return true;
+  std::ifstream comm("/proc/" + std::to_string(os::getppid()) + "/comm");
   std::string parent;
   std::getline(comm, parent);
   return parent == "systemd";

@@ -3,7 +3,7 @@
 // Every system call daemoniker makes — daemonization from the invoking process's checks
 // through fork, the fork window, the pid file, the privilege drop and the re-exec to the
 // confirmation; looking at a daemon from outside (identity, pid files, send); the signal
-// listener; readiness notification — is a call to `os::name(...)`, declared here from the one
+// listener; readiness notification; the daemoniker command's own — is a call to `os::name(...)`, declared here from the one
 // list below. Two definitions exist, and a program links exactly one:
 //   - src/sys_direct.cc (in //daemoniker): each `os::` function calls the system directly;
 //   - src/sys_faults.cc (testonly, //daemoniker:with_fault_injection): each goes through a
@@ -45,6 +45,8 @@
   X(int, pidfd_open, (pid_t pid, unsigned flags), (pid, flags))                                  \
   X(int, pidfd_send_signal, (int pidfd, int sig), (pidfd, sig))                                  \
   X(int, execve, (const char* path, char* const* argv, char* const* envp), (path, argv, envp))  \
+  X(int, execvp, (const char* file, char* const* argv), (file, argv))                            \
+  X(int, prctl, (int option, unsigned long arg), (option, arg))                                  \
   X(int, nanosleep, (const struct timespec* duration, struct timespec* left), (duration, left))  \
   /* files and descriptors */                                                                    \
   X(int, chdir, (const char* path), (path))                                                      \
@@ -63,6 +65,9 @@
     (olddir, oldpath, newdir, newpath, flags))                                                   \
   X(int, unlink, (const char* path), (path))                                                     \
   X(int, unlinkat, (int dir, const char* path, int flags), (dir, path, flags))                   \
+  X(char*, mkdtemp, (char* path_template), (path_template))                                      \
+  X(int, rmdir, (const char* path), (path))                                                      \
+  X(int, chmod, (const char* path, mode_t mode), (path, mode))                                   \
   X(int, fchmod, (int fd, mode_t mode), (fd, mode))                                              \
   X(int, fchown, (int fd, uid_t owner, gid_t group), (fd, owner, group))                         \
   X(int, fstat, (int fd, struct stat* st), (fd, st))                                             \
@@ -80,6 +85,10 @@
   X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                 \
   X(int, socketpair, (int domain, int type, int protocol, int fds[2]),                           \
     (domain, type, protocol, fds))                                                               \
+  X(int, bind, (int fd, const sockaddr* address, socklen_t n), (fd, address, n))                \
+  X(int, setsockopt, (int fd, int level, int name, const void* value, socklen_t n),              \
+    (fd, level, name, value, n))                                                                 \
+  X(ssize_t, recvmsg, (int fd, msghdr* message, int flags), (fd, message, flags))                \
   X(ssize_t, send, (int fd, const void* buffer, std::size_t size, int flags),                    \
     (fd, buffer, size, flags))                                                                   \
   X(ssize_t, sendto,                                                                             \

@@ -5,6 +5,8 @@
 
 #if !defined(_WIN32)
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -159,6 +161,17 @@ inline ssize_t sendto(int fd, const void* buffer, std::size_t size, int flags, c
   return ::sendto(fd, buffer, size, flags, to, n);
 }
 inline int signalfd(int fd, const sigset_t* set, int flags) noexcept { return ::signalfd(fd, set, flags); }
+
+inline int execvp(const char* file, char* const* argv) noexcept { return ::execvp(file, argv); }
+inline int prctl(int option, unsigned long arg) noexcept { return ::prctl(option, arg, 0UL, 0UL, 0UL); }
+inline char* mkdtemp(char* path_template) noexcept { return ::mkdtemp(path_template); }
+inline int rmdir(const char* path) noexcept { return ::rmdir(path); }
+inline int chmod(const char* path, mode_t mode) noexcept { return ::chmod(path, mode); }
+inline int bind(int fd, const sockaddr* address, socklen_t n) noexcept { return ::bind(fd, address, n); }
+inline int setsockopt(int fd, int level, int name, const void* value, socklen_t n) noexcept {
+  return ::setsockopt(fd, level, name, value, n);
+}
+inline ssize_t recvmsg(int fd, msghdr* message, int flags) noexcept { return ::recvmsg(fd, message, flags); }
 
 }  // namespace daemoniker::detail::posix
 
