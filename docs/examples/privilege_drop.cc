@@ -5,11 +5,9 @@
 // Then it writes what it became to /report — inside the jail — and waits for a signal.
 // //docs/examples:examples_test runs it as root in a private mount namespace, where /run and
 // /srv are directories of the test's own.
-#include <grp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -42,7 +40,6 @@ int main() {
   for (int i = 0; i < n; ++i) report << ' ' << groups[i];
   rlimit core{};
   getrlimit(RLIMIT_CORE, &core);
-  errno = 0;
   report << "\nnice " << getpriority(PRIO_PROCESS, 0) << ", core " << core.rlim_cur << ' '
          << core.rlim_max << "\ncwd " << std::filesystem::current_path().string() << "\nroot";
   for (const auto& entry : std::filesystem::directory_iterator("/")) {
