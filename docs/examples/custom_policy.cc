@@ -15,6 +15,10 @@
 
 #include <daemoniker/daemoniker.hpp>
 
+// docs/policies.md's code block is the region cloexec below, its two parts joined, line for line
+// (//tests/docs checks it). daemonizer_with names only the slot it changes: the others keep their
+// defaults.
+// [snippet:cloexec]
 struct cloexec_sweep {
   daemoniker::step_status sweep(const daemoniker::plan& p) const noexcept {
     unsigned lo = 3;
@@ -35,14 +39,16 @@ struct cloexec_sweep {
 };
 static_assert(daemoniker::fd_policy<cloexec_sweep>);
 
-// Name only the slot you change; the others keep their defaults.
 using cloexec_daemonizer = daemoniker::daemonizer_with<cloexec_sweep>;
+// [/snippet:cloexec]
 
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const std::filesystem::path run = std::filesystem::canonical(argv[1]);
   const int inherited = dup(2);  // stays open in the daemon, but close-on-exec
+  // [snippet:cloexec]
   cloexec_daemonizer{}.daemonize(run / "custom.pid", {.stdout_goto = run / "custom.log"});
+  // [/snippet:cloexec]
   std::printf("daemon %d: inherited fd %d is %s, close-on-exec %s\n", getpid(), inherited,
               fcntl(inherited, F_GETFD) == -1 ? "closed" : "open",
               (fcntl(inherited, F_GETFD) & FD_CLOEXEC) != 0 ? "yes" : "no");

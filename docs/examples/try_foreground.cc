@@ -1,5 +1,6 @@
-// docs/api.md's try_daemonize() example, built and run by //docs/examples:examples_test: when
-// daemonizing fails, the program logs why and serves in the foreground instead.
+// docs/api.md's try_daemonize() example (its code block is the region between the snippet
+// markers, line for line: //tests/docs checks it), built and run by //docs/examples:examples_test:
+// when daemonizing fails, the program logs why and serves in the foreground instead.
 //
 //   try_foreground RUN_DIR [--fail]
 //
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   const int port = 8080;
   const std::filesystem::path pid_file = run / (fail ? "missing/web.pid" : "web.pid");
 
+  // [snippet:try-daemonize]
   auto r = daemoniker::try_daemonize(pid_file, {.stdout_goto = run / "web.log"}, port);
   if (!r) {                                 // the invoking process: nothing was printed or left
     std::fprintf(stderr, "web: running in the foreground: %s\n", r.error().message.c_str());
@@ -38,4 +40,5 @@ int main(int argc, char** argv) {
   if (!r.is_daemon()) return 0;             // the invoking process: the daemon (r.daemon_pid()) runs
   auto [p] = r.values();                    // the daemon
   return serve(p);
+  // [/snippet:try-daemonize]
 }

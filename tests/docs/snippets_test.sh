@@ -1,52 +1,106 @@
 #!/bin/bash
-# Documentation snippets that name their source (a line `<!-- snippet: docs/examples/X.cc -->`
-# right before the ```cpp fence) must be that file's code: every non-empty line of the snippet
-# appears in the file, in the same order (indentation aside). The examples themselves are
-# built by //docs/examples, so a checked snippet cannot rot. Other snippets are listed as
-# sketches, for the record.
+# Every C++ code block of README.md and docs/*.md is compiled code — a marked region of an
+# example that //docs/examples builds and runs — or a synopsis marked as one and saying why
+# (snippets.py has the rules). First the checker is given documents it must refuse, so that this
+# test is known to be able to fail; then it checks the real ones.
 #
-#   snippets_test.sh <markdown files...>
+#   snippets_test.sh SNIPPETS_PY --sources EXAMPLE.cc... --docs FILE.md...
 set -u
-root=${TEST_SRCDIR:-$PWD/..}/${TEST_WORKSPACE:-daemoniker}
-[[ -d $root/docs/examples ]] || root=$PWD
-failures=0 checked=0 sketches=0
-for md in "$@"; do
-  result=$(python3 - "$root" "$md" <<'PY'
-import re, sys
-root, md = sys.argv[1], sys.argv[2]
-text = open(f"{root}/{md}").read()
-out = []
-for m in re.finditer(r"(?:<!-- snippet: (\S+) -->\n)?```cpp\n(.*?)```", text, re.S):
-    line = text[: m.start()].count("\n") + 1
-    source, body = m.group(1), m.group(2)
-    if source is None:
-        out.append(f"SKETCH {md}:{line}")
-        continue
-    try:
-        lines = [l.strip() for l in open(f"{root}/{source}").read().split("\n")]
-    except OSError as e:
-        out.append(f"FAIL {md}:{line}: its source {source}: {e.strerror}")
-        continue
-    at = 0
-    for want in (l.strip() for l in body.split("\n")):
-        if not want:
-            continue
-        while at < len(lines) and lines[at] != want:
-            at += 1
-        if at == len(lines):
-            out.append(f"FAIL {md}:{line}: not in {source} (in this order): {want}")
-            break
-        at += 1
-    else:
-        out.append(f"CHECKED {md}:{line} against {source}")
-print("\n".join(out))
-PY
-)
-  echo "$result"
-  failures=$((failures + $(grep -c '^FAIL' <<<"$result")))
-  checked=$((checked + $(grep -c '^CHECKED' <<<"$result")))
-  sketches=$((sketches + $(grep -c '^SKETCH' <<<"$result")))
-done
-echo "snippets_test: $checked checked, $sketches sketches, $failures failure(s)"
-((checked > 0)) || { echo "FAIL: no snippet was checked"; exit 1; }
+checker=$1
+shift
+root=${TEST_SRCDIR:+$TEST_SRCDIR/${TEST_WORKSPACE:-daemoniker}}
+root=${root:-$PWD}
+failures=0
+
+# 1. The checker refuses what it must. A fixture: one example, and documents about it.
+fixture=$(mktemp -d "${TEST_TMPDIR:-/tmp}/snippets.XXXXXX")
+mkdir -p "$fixture/docs/examples"
+cat >"$fixture/docs/examples/x.cc" <<'EOF'
+// [snippet:a]
+int f();
+// [snippet:b]
+int g();
+// [/snippet:a]
+// [/snippet:b]
+int main() {
+  // [snippet:a]
+  return f();
+  // [/snippet:a]
+}
+EOF
+fence='```' nl=$'\n'
+snippet_a="<!-- snippet: docs/examples/x.cc#a -->
+${fence}cpp
+int f();
+int g();
+return f();
+$fence"
+snippet_b="<!-- snippet: docs/examples/x.cc#b -->
+${fence}cpp
+  int g();   
+$fence"
+synopsis="<!-- synopsis: an outline -->
+${fence}cpp
+template <class T> using t = /* ... */;
+$fence"
+good="$snippet_a
+$snippet_b
+$synopsis"
+# check DOC_TEXT: runs the checker on the fixture with that document; sets $out and $status.
+check() {
+  printf '%s\n' "$1" >"$fixture/doc.md"
+  out=$(python3 "$root/$checker" "$fixture" --sources docs/examples/x.cc --docs doc.md 2>&1)
+  status=$?
+}
+# refuses WHAT DOC_TEXT MESSAGE: the checker must fail on the document, saying MESSAGE.
+refuses() {
+  check "$2"
+  if [[ $status == 1 && $out == *"FAIL "*"$3"* ]]; then
+    echo "ok: refuses $1"
+  else
+    echo "FAIL: the checker did not refuse $1 (status $status, wanted '$3'):"
+    sed 's/^/    /' <<<"$out"
+    failures=$((failures + 1))
+  fi
+}
+
+check "$good"
+if [[ $status == 0 && $out == *"snippets: 2 checked, 1 synopses, 0 failure(s)"* ]]; then
+  echo "ok: accepts a region in two parts, an overlapping one, indentation, and a synopsis"
+else
+  echo "FAIL: the checker refused a correct document (status $status):"
+  sed 's/^/    /' <<<"$out"
+  failures=$((failures + 1))
+fi
+refuses "an unmarked block" "$good
+${fence}cpp
+int h();
+$fence" "an unmarked ${fence}cpp block"
+refuses "C++ fenced otherwise" "$good
+${fence}c++
+int h();
+$fence" "fenced as ${fence}c++"
+refuses "a block that differs from its region" "${good/return f();/return f() + 1;}" \
+  "differs from docs/examples/x.cc#a"
+refuses "a block that leaves out a line of its region" "${good/int f();$nl/}" \
+  "differs from docs/examples/x.cc#a"
+refuses "a region that does not exist" "${good/x.cc#b/x.cc#c}" "has no region 'c'"
+refuses "a source that is not a compiled example" "${good/x.cc#b/y.cc#b}" \
+  "not one of the compiled examples"
+refuses "a synopsis without a reason" "${good/synopsis: an outline/synopsis: }" "must say why"
+refuses "a marker not followed by a block" "<!-- synopsis: why -->
+
+$good" "a marker must be the line right before"
+refuses "a region that no document shows" "$snippet_a
+$synopsis" "region 'b' is shown by no document"
+printf '// [snippet:a]\nint f();\n' >>"$fixture/docs/examples/x.cc"
+refuses "a region that is never closed" "$good" "region 'a' is never closed"
+
+# 2. The documentation.
+echo
+out=$(python3 "$root/$checker" "$root" "$@" 2>&1)
+status=$?
+echo "$out"
+[[ $status == 0 ]] || failures=$((failures + 1))
+echo "snippets_test: $failures failure(s)"
 exit $((failures > 0))
