@@ -415,7 +415,7 @@ def render(directory, doc_path, plot_dat, plot_extra):
       "runs one sweep; the child times the sweep alone (not the fork) after touching its code and "
       "stack pages, whose first touch after `fork()` costs a page fault that has nothing to do "
       "with the sweep. N fds are open (0–2 included), every 97th of them shielded "
-      "(`plan::keep`). The floor is one `close_range(3, ~0U, 0)` shielding nothing. Cells: "
+      "(`plan::shield`). The floor is one `close_range(3, ~0U, 0)` shielding nothing. Cells: "
       "median <sub>min–max</sub>.\n")
     w(f"![sweep cost against RLIMIT_NOFILE](benchmarks/sweep.png)\n")
     w("### The same fds whatever the limit (packed from 3)\n")

@@ -8,7 +8,7 @@
 // they are.
 //
 // Each benchmark opens descriptors until `open` fds are open (0, 1 and 2 included), every 97th
-// of them shielded (plan::keep), laid out in one of two ways:
+// of them shielded (plan::shield), laid out in one of two ways:
 //   scattered  evenly from 3 up to the limit: the worst case, the highest fd is near the limit;
 //   packed     3, 4, 5, ...: the same fds whatever the limit, so any difference between two
 //              limits is the limit's own cost. Each iteration forks
