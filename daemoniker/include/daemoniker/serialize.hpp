@@ -28,7 +28,8 @@
 // undefined behaviour, and never allocates more than the frame's length justifies.
 //
 // Inside: detail::kind_of<T>() is the one place a type is classified, and codec<kind, T> says
-// in one place how a kind is written, read and how small it can be.
+// in one place how a kind is written, read and how small it can be; the frame around the body
+// is compiled code (daemoniker/src/payload_frame.cc).
 #pragma once
 
 #include <array>
@@ -49,7 +50,6 @@
 
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
-
 
 namespace daemoniker {
 
@@ -97,7 +97,18 @@ void write_value(payload_writer& w, const T& value);
 template <class T>
 bool read_value(payload_reader& r, T& value);
 
+/// The size of the frame at the start of `bytes`, or 0 when there is no whole frame there.
+std::size_t payload_frame_size(std::string_view bytes) noexcept;
+
 namespace detail {
+
+/// The frame around an encoded body: header (magic, version, `fingerprint`, body length), then
+/// the body (daemoniker/src/payload_frame.cc).
+std::string frame(std::uint64_t fingerprint, std::string_view body);
+/// The body of the frame `bytes`, when it is a whole frame of this format made for
+/// `fingerprint`; otherwise nothing, and `error` says why.
+std::optional<std::string_view> unframe(std::string_view bytes, std::uint64_t fingerprint,
+                                        std::string& error);
 
 template <class T> struct is_vector : std::false_type {};
 template <class T, class A> struct is_vector<std::vector<T, A>> : std::true_type {};
@@ -430,40 +441,12 @@ bool read_value(payload_reader& r, T& value) {
   return detail::codec_of<T>::read(r, value);
 }
 
-namespace detail {
-
-inline constexpr std::uint32_t kPayloadMagic = 0x504b4d44;  // "DMKP"
-inline constexpr std::uint32_t kPayloadVersion = 1;
-
-struct frame_header {
-  std::uint32_t magic;
-  std::uint32_t version;
-  std::uint64_t fingerprint;
-  std::uint64_t body_size;
-};
-
-}  // namespace detail
-
 /// Encodes `values` into one self-describing frame.
 template <class... T>
 std::string encode_payload(const T&... values) {
   payload_writer body;
   (write_value(body, values), ...);
-  const detail::frame_header h{detail::kPayloadMagic, detail::kPayloadVersion,
-                               detail::type_fingerprint<std::remove_cvref_t<T>...>(),
-                               body.str().size()};
-  std::string out(reinterpret_cast<const char*>(&h), sizeof h);
-  out += body.str();
-  return out;
-}
-
-/// The size of the frame at the start of `bytes`, or 0 when there is no whole frame there.
-inline std::size_t payload_frame_size(std::string_view bytes) noexcept {
-  detail::frame_header h{};
-  if (bytes.size() < sizeof h) return 0;
-  std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != detail::kPayloadMagic || h.body_size > bytes.size() - sizeof h) return 0;
-  return sizeof h + static_cast<std::size_t>(h.body_size);
+  return detail::frame(detail::type_fingerprint<std::remove_cvref_t<T>...>(), body.str());
 }
 
 /// Decodes one frame made by encode_payload<T...>; on failure returns nothing and says why.
@@ -472,31 +455,10 @@ std::optional<std::tuple<T...>> decode_payload(std::string_view bytes, std::stri
   static_assert((std::is_default_constructible_v<T> && ...),
                 "daemoniker: a value that crosses a re-launch is rebuilt in the daemon, so its "
                 "type must be default-constructible (or wrapped in std::optional)");
-  detail::frame_header h{};
-  if (bytes.size() < sizeof h) {
-    error = "the handoff payload is truncated (" + std::to_string(bytes.size()) + " bytes)";
-    return std::nullopt;
-  }
-  std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != detail::kPayloadMagic) {
-    error = "the handoff payload is not daemoniker's (bad magic number)";
-    return std::nullopt;
-  }
-  if (h.version != detail::kPayloadVersion) {
-    error = "the handoff payload has format version " + std::to_string(h.version) +
-            ", this program reads version " + std::to_string(detail::kPayloadVersion);
-    return std::nullopt;
-  }
-  if (h.fingerprint != detail::type_fingerprint<T...>()) {
-    error = "the handoff payload holds other types than this daemonize() call preserves "
-            "(was the daemon re-launched into a different call?)";
-    return std::nullopt;
-  }
-  if (h.body_size != bytes.size() - sizeof h) {
-    error = "the handoff payload's length does not match its header";
-    return std::nullopt;
-  }
-  payload_reader r(bytes.substr(sizeof h));
+  const std::optional<std::string_view> body =
+      detail::unframe(bytes, detail::type_fingerprint<T...>(), error);
+  if (!body) return std::nullopt;
+  payload_reader r(*body);
   std::tuple<T...> values{};
   const bool ok = std::apply([&](auto&... v) { return (read_value(r, v) && ...); }, values);
   if (!ok || r.remaining() != 0) {
