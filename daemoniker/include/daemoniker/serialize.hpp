@@ -51,6 +51,8 @@
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
+#include "daemoniker/fwd.hpp"
+
 namespace daemoniker {
 
 /// Customization point: specialize with `static void write(payload_writer&, const T&)` and
