@@ -1,27 +1,19 @@
-// Reliability under races, injected faults and hostile input (issue 6). Every test here tries to
-// break daemonize() and then checks three things: what the invoking process saw (exit status and
-// its one line on stderr), that nothing was lost (the pid file names the daemon that holds it,
-// files that were not ours are unchanged) and that nothing was left (no pid file, no temporary
-// file, no process). The figures each test prints as "FIGURES ..." lines (and records as test
-// properties in test.xml) are the ones docs/reliability.md reports.
-//
-// Faults are injected through daemoniker's system-call seam (daemoniker/src/sys_faults.hpp) in the
-// invoking process; fork() carries them into the first child and the daemon. The cases
-// tests/failures_test.cc already has (first fork EAGAIN, setsid, second fork EAGAIN, chdir,
-// dup2 EBADF, flock ENOLCK, pid write ENOSPC, link ENOSPC, confirmation, channel, sweep) are not
-// repeated here.
+// Reliability.*: many starters at once on one pid file, stale pid files, hostile and bad
+// input. The shared fixture and what all reliability suites check: tests/reliability_support.hpp.
+// Reliability.PidFileOfAnotherUser* needs a second real user and runs unsandboxed, in its own
+// target (//tests:reliability_owner_test); //tests:reliability_test runs the rest.
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +21,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -45,6 +37,8 @@
 #include <daemoniker/daemoniker.hpp>
 #include "daemoniker/src/sys_faults.hpp"
 
+#include "tests/reliability_faults.hpp"
+#include "tests/reliability_support.hpp"
 #include "tests/support.hpp"
 
 namespace daemoniker::testing {
@@ -56,23 +50,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using detail::sys;
 
-// Prints one line of figures for docs/reliability.md and records each figure in test.xml.
-void figures(const std::string& what, const std::vector<std::pair<std::string, long long>>& f) {
-  std::string line = "FIGURES " + what;
-  for (const auto& [k, v] : f) {
-    line += " " + k + "=" + std::to_string(v);
-    ::testing::Test::RecordProperty(k, std::to_string(v));
-  }
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-
-// Decodes a wait status for messages.
-std::string status_text(int status) {
-  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
+// --- races -----------------------------------------------------------------------------------
 
 // "<digits>\n" and nothing else: the only content a reader may ever see.
 bool complete_pid_line(const char* s, std::size_t n) {
@@ -82,88 +60,6 @@ bool complete_pid_line(const char* s, std::size_t n) {
   }
   return true;
 }
-
-// The daemon side of every successful start here: records its pid and the inode of the pid
-// file it holds (so a test can prove that the name refers to the locked inode), then waits for
-// SIGTERM.
-[[noreturn]] void report_held_inode(const fs::path& dir) {
-  struct stat st {};
-  const int fd = held_pid_file_descriptor();
-  const bool ok = fd != -1 && ::fstat(fd, &st) == 0;
-  report_and_wait_for_term(dir, {{"held_ino", ok ? std::to_string(st.st_ino) : "none"}});
-}
-
-class Reliability : public DaemonTest {
- protected:
-  // Forks a process that runs `body` with stderr going to `err` and never returns to the test.
-  // When `gate` is a pipe's read end, it first blocks until that pipe reaches EOF (its write
-  // end closed everywhere): that releases every process started this way at once.
-  pid_t spawn(const fs::path& err, const std::function<void()>& body, int gate_read = -1,
-              int gate_write = -1) {
-    std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      if (gate_write != -1) ::close(gate_write);
-      const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      ::dup2(fd, 2);
-      ::close(fd);
-      if (gate_read != -1) {
-        char c;
-        while (::read(gate_read, &c, 1) > 0) {
-        }
-        ::close(gate_read);
-      }
-      body();
-      std::fprintf(stderr, "test body returned in the daemon\n");
-      ::_exit(99);
-    }
-    return pid;
-  }
-
-  // Waits for `pid` (our child) and returns its wait status.
-  static int wait_for(pid_t pid) {
-    int status = -1;
-    if (::waitpid(pid, &status, 0) != pid) ADD_FAILURE() << "pid " << pid << " is not our child";
-    return status;
-  }
-
-  // Nothing is left in `d` except the names in `keep`, and no process is running.
-  void expect_nothing_left(const fs::path& d, const std::set<std::string>& keep = {}) {
-    for (const auto& e : fs::directory_iterator(d)) {
-      const std::string name = e.path().filename().string();
-      if (keep.count(name) != 0 || name.ends_with(".stderr")) continue;
-      ADD_FAILURE() << "left behind: " << e.path();
-    }
-    EXPECT_THAT(children(), IsEmpty()) << "a process was left behind";
-  }
-
-  // Waits until `p` exists (the daemon's observation) and returns it parsed.
-  observation await_in(const fs::path& d, std::chrono::milliseconds timeout =
-                                               std::chrono::seconds(10)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!fs::exists(d / "observed")) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "no observation in " << d;
-        return {};
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    observation o;
-    std::string text = read_file(d / "observed");
-    std::size_t at = 0;
-    while (at < text.size()) {
-      const std::size_t end = text.find('\n', at);
-      const std::string line = text.substr(at, end - at);
-      const auto eq = line.find('=');
-      if (eq != std::string::npos) o[line.substr(0, eq)] = line.substr(eq + 1);
-      if (end == std::string::npos) break;
-      at = end + 1;
-    }
-    return o;
-  }
-};
-
-// --- races -----------------------------------------------------------------------------------
 
 // Shared with the reader process (MAP_SHARED): what it saw of the pid file.
 struct reader_log {
@@ -301,128 +197,6 @@ TEST_F(Reliability, ManyStartersAtOnceMakeExactlyOneDaemonPerRound) {
   EXPECT_THAT(children(), IsEmpty());
 }
 
-// A daemon goes away (SIGTERM: it unlinks then unlocks; SIGKILL: its file stays, unlocked) at
-// the moment new starters run. Whoever wins must hold the inode the name refers to — never a
-// vanished one — and a starter that lost to the old daemon must name it.
-struct StopRace {
-  const char* name;
-  int signal;
-};
-
-class StopRacingStart : public Reliability, public ::testing::WithParamInterface<StopRace> {};
-
-TEST_P(StopRacingStart, NewStarterWinsCleanlyAndNeverLocksAVanishedInode) {
-  constexpr int kIterations = 60;
-  constexpr int kStarters = 4;
-  const fs::path pid_file = path("app.pid");
-  long won = 0, lost_to_old = 0, lost_to_new = 0, retried_and_won = 0;
-  std::mt19937 rng(42);
-  for (int it = 0; it < kIterations; ++it) {
-    const fs::path old_dir = path("old" + std::to_string(it));
-    fs::create_directories(old_dir);
-    const pid_t old_invoker = spawn(old_dir / "invoker.stderr", [&] {
-      daemonize(pid_file, {.chdir = old_dir});
-      report_held_inode(old_dir);
-    });
-    ASSERT_EQ(wait_for(old_invoker), 0) << read_file(old_dir / "invoker.stderr");
-    const pid_t old = std::stoi(await_in(old_dir).at("pid"));
-
-    const fs::path nd = path("new" + std::to_string(it));
-    fs::create_directories(nd);
-    int gate[2];
-    ASSERT_EQ(::pipe2(gate, O_CLOEXEC), 0);
-    std::vector<pid_t> starters;
-    for (int i = 0; i < kStarters; ++i) {
-      starters.push_back(spawn(
-          nd / (std::to_string(i) + ".stderr"),
-          [&] {
-            daemonize(pid_file, {.chdir = nd});
-            report_held_inode(nd);
-          },
-          gate[0], gate[1]));
-    }
-    ::close(gate[0]);
-    // Vary which goes first: the signal (by up to 300 µs), or the starters (by up to 2.5 ms,
-    // about the time a starter takes to reach the pid file step).
-    const int delay_us = static_cast<int>(rng() % 2800) - 300;
-    if (delay_us < 0) {
-      ::kill(old, GetParam().signal);
-      std::this_thread::sleep_for(std::chrono::microseconds(-delay_us));
-      ::close(gate[1]);
-    } else {
-      ::close(gate[1]);
-      std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-      ::kill(old, GetParam().signal);
-    }
-    std::vector<int> status(kStarters);
-    for (int i = 0; i < kStarters; ++i) status[i] = wait_for(starters[i]);
-    wait_for(old);
-
-    int winners = 0;
-    std::vector<std::string> refusals;
-    for (int i = 0; i < kStarters; ++i) {
-      const std::string err = read_file(nd / (std::to_string(i) + ".stderr"));
-      if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 0) {
-        ++winners;
-      } else if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 1 &&
-                 err.find("already running (pid " + std::to_string(old) + ")") !=
-                     std::string::npos) {
-        ++lost_to_old;  // refused by the old daemon while it still ran
-      } else if (WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == 1 &&
-                 err.find("already running (pid ") != std::string::npos) {
-        ++lost_to_new;  // refused by the new winner (checked below to be that one)
-        refusals.push_back(err);
-      } else {
-        ADD_FAILURE() << "iteration " << it << " starter " << i << ": " << status_text(status[i])
-                      << ": " << err;
-      }
-    }
-    ASSERT_LE(winners, 1) << "two daemons on one pid file, iteration " << it;
-    if (winners == 0) {
-      // Every starter lost to the old daemon; it is gone now, so its file must be too (SIGTERM)
-      // or be stale (SIGKILL) — and the next start must win.
-      if (GetParam().signal == SIGTERM) {
-        EXPECT_FALSE(fs::exists(pid_file)) << "iteration " << it;
-      }
-      const pid_t again = spawn(nd / "again.stderr", [&] {
-        daemonize(pid_file, {.chdir = nd});
-        report_held_inode(nd);
-      });
-      ASSERT_EQ(wait_for(again), 0) << read_file(nd / "again.stderr");
-      ++retried_and_won;
-    } else {
-      ++won;
-    }
-    const observation o = await_in(nd);
-    for (const auto& err : refusals) {
-      EXPECT_THAT(err, HasSubstr("already running (pid " + o.at("pid") + ")")) << it;
-    }
-    struct stat st {};
-    ASSERT_EQ(::stat(pid_file.c_str(), &st), 0) << "iteration " << it << ": the winner's pid "
-                                                << "file vanished (the old daemon unlinked it)";
-    EXPECT_EQ(std::to_string(st.st_ino), o.at("held_ino"))
-        << "iteration " << it << ": the winner locked an inode the name no longer refers to";
-    EXPECT_EQ(read_file(pid_file), o.at("pid") + "\n");
-    EXPECT_TRUE(is_locked(pid_file));
-    EXPECT_EQ(stop(std::stoi(o.at("pid"))), 0);
-    EXPECT_FALSE(fs::exists(pid_file));
-    EXPECT_THAT(children(), IsEmpty()) << "iteration " << it;
-  }
-  figures(std::string("stop_racing_start_") + GetParam().name,
-          {{"iterations", kIterations},
-           {"starters", kIterations * kStarters},
-           {"new_daemon_won_the_race", won},
-           {"starters_refused_by_old_daemon", lost_to_old},
-           {"starters_refused_by_new_daemon", lost_to_new},
-           {"all_lost_to_old_then_restart_won", retried_and_won},
-           {"vanished_inode_locked", 0}});
-}
-
-INSTANTIATE_TEST_SUITE_P(Daemonize, StopRacingStart,
-                         ::testing::Values(StopRace{"SigTerm", SIGTERM},
-                                           StopRace{"SigKill", SIGKILL}),
-                         [](const auto& info) { return std::string(info.param.name); });
-
 // --- stale pid files -------------------------------------------------------------------------
 
 // A process that is not a daemon and holds no lock: it records every signal it gets.
@@ -526,334 +300,6 @@ TEST_F(Reliability, StaleFilesAreReclaimedAndAnUnrelatedProcessWithTheirPidIsUnt
   for (const auto& [k, v] : reclaimed) f.emplace_back(k, v);
   figures("stale_files", f);
 }
-
-// --- injected faults -------------------------------------------------------------------------
-
-// The path an injected open() failure applies to (copied into the children by fork).
-char fault_path[PATH_MAX];
-int fault_errno = 0;
-pid_t invoker_pid = 0;
-
-int open_fails_on_path(const char* p, int flags, mode_t mode) noexcept {
-  if (std::strcmp(p, fault_path) == 0) {
-    errno = fault_errno;
-    return -1;
-  }
-  return detail::real_syscalls().open(p, flags, mode);
-}
-
-int open_tmpfile_fails(const char* p, int flags, mode_t mode) noexcept {
-  if ((flags & O_TMPFILE) == O_TMPFILE) {
-    errno = fault_errno;
-    return -1;
-  }
-  return detail::real_syscalls().open(p, flags, mode);
-}
-
-// Both ways to create the candidate fail: O_TMPFILE is unsupported, the named file gets errno.
-int open_no_tmpfile_then_fails(const char* p, int flags, mode_t mode) noexcept {
-  if ((flags & O_TMPFILE) == O_TMPFILE) {
-    errno = EOPNOTSUPP;
-    return -1;
-  }
-  if ((flags & O_EXCL) != 0) {
-    errno = fault_errno;
-    return -1;
-  }
-  return detail::real_syscalls().open(p, flags, mode);
-}
-
-int open_without_tmpfile(const char* p, int flags, mode_t mode) noexcept {
-  if ((flags & O_TMPFILE) == O_TMPFILE) {
-    errno = EOPNOTSUPP;
-    return -1;
-  }
-  return detail::real_syscalls().open(p, flags, mode);
-}
-
-pid_t fork_fails() noexcept {
-  errno = fault_errno;
-  return -1;
-}
-
-pid_t second_fork_fails() noexcept {
-  if (::getpid() != invoker_pid) {
-    errno = fault_errno;
-    return -1;
-  }
-  return detail::real_syscalls().fork();
-}
-
-// The pid write makes progress (1 byte), then the disk is full.
-ssize_t write_short_then_enospc(int fd, const void* b, std::size_t n) noexcept {
-  static int calls = 0;
-  if (++calls == 1 && n > 1) return detail::real_syscalls().write(fd, b, 1);
-  errno = ENOSPC;
-  return -1;
-}
-
-ssize_t write_enospc(int, const void*, std::size_t) noexcept {
-  errno = ENOSPC;
-  return -1;
-}
-
-int dup2_busy(int, int) noexcept {
-  errno = EBUSY;
-  return -1;
-}
-
-int linkat_fails(int, const char*, int, const char*, int) noexcept {
-  errno = fault_errno;
-  return -1;
-}
-
-int fchmod_fails(int, mode_t) noexcept {
-  errno = fault_errno;
-  return -1;
-}
-
-struct Fault {
-  const char* name;
-  std::function<void(const fs::path& dir)> inject;  // runs in the invoking process
-  std::vector<const char*> message;                  // each must appear
-};
-
-class InjectedFault : public Reliability, public ::testing::WithParamInterface<Fault> {};
-
-TEST_P(InjectedFault, IsReportedNamingTheStepAndLeavesNothing) {
-  constexpr int kRepeats = 5;
-  int named = 0, attempts = 0;
-  for (int i = 0; i < kRepeats; ++i) {
-    ++attempts;
-    write_file(path("in.txt"), "input\n");
-    const auto r = invoke([&] {
-      invoker_pid = ::getpid();
-      GetParam().inject(dir());
-      daemonize(path("app.pid"), {.chdir = dir(),
-                                  .stdin_goto = path("in.txt"),
-                                  .stdout_goto = path("out.log"),
-                                  .stderr_goto = path("err.log")});
-      report_and_wait_for_term(dir());
-    });
-    EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-    bool all = r.exit_code == 1;
-    for (const char* m : GetParam().message) {
-      EXPECT_THAT(r.stderr_text, HasSubstr(m));
-      all = all && r.stderr_text.find(m) != std::string::npos;
-    }
-    named += all ? 1 : 0;
-    EXPECT_EQ(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n'), 1)
-        << "one line: " << r.stderr_text;
-    EXPECT_EQ(read_file(path("in.txt")), "input\n");
-    expect_nothing_left(dir(), {"in.txt", "out.log", "err.log", "invoker.stderr"});
-    if (HasFailure()) break;
-  }
-  figures(std::string("fault_") + GetParam().name,
-          {{"attempts", attempts}, {"exit_1_with_step_named", named}});
-}
-
-void set_fault_path(const fs::path& p, int e) {
-  std::snprintf(fault_path, sizeof fault_path, "%s", p.c_str());
-  fault_errno = e;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Daemonize, InjectedFault,
-    ::testing::Values(
-        Fault{"FirstForkENOMEM",
-              [](const fs::path&) {
-                fault_errno = ENOMEM;
-                sys().fork = fork_fails;
-              },
-              {"fork: fork() failed: Cannot allocate memory", "ulimit -u"}},
-        Fault{"SecondForkENOMEM",
-              [](const fs::path&) {
-                fault_errno = ENOMEM;
-                sys().fork = second_fork_fails;
-              },
-              {"second fork: fork() failed: Cannot allocate memory"}},
-        Fault{"StdinOpenEMFILE",
-              [](const fs::path& d) {
-                set_fault_path(d / "in.txt", EMFILE);
-                sys().open = open_fails_on_path;
-              },
-              {"stdin redirect: cannot open stdin_goto '", "in.txt' for reading: Too many open "
-                                                           "files"}},
-        Fault{"StdoutOpenEMFILE",
-              [](const fs::path& d) {
-                set_fault_path(d / "out.log", EMFILE);
-                sys().open = open_fails_on_path;
-              },
-              {"stdout redirect: cannot open stdout_goto '", "out.log' for appending: Too many "
-                                                             "open files"}},
-        Fault{"StderrOpenEMFILE",
-              [](const fs::path& d) {
-                set_fault_path(d / "err.log", EMFILE);
-                sys().open = open_fails_on_path;
-              },
-              {"stderr redirect: cannot open stderr_goto '", "err.log' for appending: Too many "
-                                                             "open files"}},
-        Fault{"StdoutOpenENFILE",
-              [](const fs::path& d) {
-                set_fault_path(d / "out.log", ENFILE);
-                sys().open = open_fails_on_path;
-              },
-              {"stdout redirect", "Too many open files in system"}},
-        Fault{"Dup2EBUSY", [](const fs::path&) { sys().dup2 = dup2_busy; },
-              {"stdin redirect", "Device or resource busy"}},
-        Fault{"PidCandidateOpenEMFILE",
-              [](const fs::path&) {
-                fault_errno = EMFILE;
-                sys().open = open_tmpfile_fails;
-              },
-              {"pid file: '", "app.pid' cannot be created in its directory: Too many open files"}},
-        Fault{"PidCandidateOpenEACCES",
-              [](const fs::path&) {
-                fault_errno = EACCES;
-                sys().open = open_tmpfile_fails;
-              },
-              {"pid file: '", "cannot be created in its directory: Permission denied"}},
-        Fault{"PidTempFileOpenENOSPC",
-              [](const fs::path&) {
-                fault_errno = ENOSPC;
-                sys().open = open_no_tmpfile_then_fails;
-              },
-              {"pid file: '", "cannot be created in its directory: No space left on device"}},
-        Fault{"PidFchmodEPERM",
-              [](const fs::path&) {
-                fault_errno = EPERM;
-                sys().fchmod = fchmod_fails;
-              },
-              // Today "cannot be locked: ..."; the step and errno are what must show.
-              {"pid file: '", "app.pid' cannot be ", ": Operation not permitted"}},
-        Fault{"PidShortWriteThenENOSPC",
-              [](const fs::path&) { sys().write = write_short_then_enospc; },
-              {"pid file: '", "cannot be written: No space left on device"}},
-        Fault{"PidWriteENOSPCInNamedTempFile",
-              [](const fs::path&) {
-                sys().open = open_without_tmpfile;
-                sys().write = write_enospc;
-              },
-              {"pid file: '", "cannot be written: No space left on device"}},
-        Fault{"PidPublishEDQUOT",
-              [](const fs::path&) {
-                fault_errno = EDQUOT;
-                sys().linkat = linkat_fails;
-              },
-              {"pid file: '", "cannot be created: Disk quota exceeded"}},
-        Fault{"PidPublishEPERMNoHardLinks",
-              [](const fs::path&) {
-                fault_errno = EPERM;
-                sys().linkat = linkat_fails;
-              },
-              {"pid file: '", "does not support hard links", "/run"}},
-        Fault{"PidPublishEIONamedTempFile",
-              [](const fs::path&) {
-                fault_errno = EIO;
-                sys().open = open_without_tmpfile;
-                sys().linkat = linkat_fails;
-              },
-              {"pid file: '", "cannot be created: Input/output error"}}),
-    [](const auto& info) { return std::string(info.param.name); });
-
-// EINTR: the call is interrupted and must be retried, so the start succeeds. "Once": the first
-// call of that kind in each process is interrupted; "Alternating": every other call is, so
-// every call site of that kind is hit.
-enum class eintr_mode { once, alternating };
-eintr_mode mode = eintr_mode::once;
-std::atomic<long> interrupted{0};  // in this process only; children report theirs in a file
-
-bool interrupt_now() noexcept {
-  static int calls = 0;
-  ++calls;
-  const bool now = mode == eintr_mode::once ? calls == 1 : calls % 2 == 1;
-  if (now) {
-    ++interrupted;
-    errno = EINTR;
-  }
-  return now;
-}
-
-int open_eintr(const char* p, int f, mode_t m) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().open(p, f, m);
-}
-ssize_t read_eintr(int fd, void* b, std::size_t n) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().read(fd, b, n);
-}
-ssize_t write_eintr(int fd, const void* b, std::size_t n) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().write(fd, b, n);
-}
-ssize_t send_eintr(int fd, const void* b, std::size_t n, int f) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().send(fd, b, n, f);
-}
-int flock_eintr(int fd, int op) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().flock(fd, op);
-}
-pid_t waitpid_eintr(pid_t pid, int* s, int o) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().waitpid(pid, s, o);
-}
-int poll_eintr(struct pollfd* f, nfds_t n, int t) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().poll(f, n, t);
-}
-int dup2_eintr(int a, int b) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().dup2(a, b);
-}
-int chdir_eintr(const char* p) noexcept {
-  return interrupt_now() ? -1 : detail::real_syscalls().chdir(p);
-}
-
-struct Interruption {
-  const char* name;
-  std::function<void(detail::syscalls&)> inject;
-  eintr_mode how;
-};
-
-class Interrupted : public Reliability, public ::testing::WithParamInterface<Interruption> {};
-
-TEST_P(Interrupted, CallIsRetriedAndTheStartSucceeds) {
-  constexpr int kRepeats = 5;
-  const fs::path pid_file = path("app.pid");
-  int succeeded = 0;
-  for (int i = 0; i < kRepeats; ++i) {
-    fs::remove(path("observed"));
-    // A stale file, so that the flock/read of an existing file is exercised too.
-    if (i % 2 == 1) write_file(pid_file, "1234567\n");
-    const auto r = invoke([&] {
-      mode = GetParam().how;
-      GetParam().inject(sys());
-      daemonize(pid_file, {.chdir = dir(), .stdout_goto = path("out.log")});
-      report_held_inode(dir());
-    });
-    ASSERT_EQ(r.exit_code, 0) << "EINTR was not retried: " << r.stderr_text;
-    EXPECT_EQ(r.stderr_text, "");
-    const observation o = await_observation();
-    EXPECT_EQ(read_file(pid_file), o.at("pid") + "\n");
-    EXPECT_TRUE(is_locked(pid_file));
-    EXPECT_EQ(stop(std::stoi(o.at("pid"))), 0);
-    expect_nothing_left(dir(), {"out.log", "invoker.stderr", "observed"});
-    ++succeeded;
-  }
-  figures(std::string("eintr_") + GetParam().name,
-          {{"starts", kRepeats}, {"succeeded", succeeded}});
-}
-
-#define EINTR_CASE(entry, fn)                                                                  \
-  Interruption{#entry "Once", [](detail::syscalls& s) { s.entry = fn; }, eintr_mode::once},    \
-      Interruption {                                                                           \
-    #entry "Alternating", [](detail::syscalls& s) { s.entry = fn; }, eintr_mode::alternating \
-  }
-
-INSTANTIATE_TEST_SUITE_P(Daemonize, Interrupted,
-                         ::testing::Values(EINTR_CASE(open, open_eintr),
-                                           EINTR_CASE(read, read_eintr),
-                                           EINTR_CASE(write, write_eintr),
-                                           EINTR_CASE(send, send_eintr),
-                                           EINTR_CASE(flock, flock_eintr),
-                                           EINTR_CASE(waitpid, waitpid_eintr),
-                                           EINTR_CASE(poll, poll_eintr),
-                                           EINTR_CASE(dup2, dup2_eintr),
-                                           EINTR_CASE(chdir, chdir_eintr)),
-                         [](const auto& info) { return std::string(info.param.name); });
 
 // --- hostile input ---------------------------------------------------------------------------
 

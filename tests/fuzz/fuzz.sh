@@ -46,10 +46,11 @@ fi
 mkdir -p "$work/corpus" "$work/artifacts"
 
 flags=(-std=c++20 -g -O1 -I"$root" -I"$root/daemoniker/include")  # boost: /usr/include, searched by default
+frame=("$root/daemoniker/src/payload_frame.cc")  # the frame header: compiled, not in the headers
 echo "fuzz: building with $($cxx --version | head -n1)"
 start=$(date +%s)
 if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-     "$root/tests/fuzz/payload_fuzzer.cc" -o "$work/payload_fuzzer" 2>"$work/build.log"; then
+     "$root/tests/fuzz/payload_fuzzer.cc" "${frame[@]}" -o "$work/payload_fuzzer" 2>"$work/build.log"; then
   cat "$work/build.log" >&2
   if grep -q "libclang_rt.fuzzer\|cannot find.*fuzzer" "$work/build.log"; then
     echo "fuzz: the libFuzzer runtime is missing (Debian: apt-get install libclang-rt-14-dev)" >&2
@@ -58,7 +59,7 @@ if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer,address,undefined -fno-sanitize-reco
   echo "fuzz: build failed" >&2
   exit 1
 fi
-"$cxx" "${flags[@]}" "$root/tests/fuzz/make_corpus.cc" -o "$work/make_corpus" || exit 1
+"$cxx" "${flags[@]}" "$root/tests/fuzz/make_corpus.cc" "${frame[@]}" -o "$work/make_corpus" || exit 1
 "$work/make_corpus" "$work/corpus" || exit 1
 echo "fuzz: built in $(($(date +%s) - start)) s; fuzzing for $seconds s"
 

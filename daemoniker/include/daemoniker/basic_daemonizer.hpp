@@ -80,14 +80,6 @@ daemonize_error make_error(const step_status& status, const plan& p);
 /// with a message when `by_exception`.
 [[noreturn]] void leave_invoker(bool by_exception) noexcept;
 
-// Defined in daemoniker/serialize.hpp, which a re-launching handoff's header includes.
-}  // namespace detail
-template <class... T>
-std::string encode_payload(const T&... values);
-template <class... T>
-std::optional<std::tuple<T...>> decode_payload(std::string_view bytes, std::string& error);
-namespace detail {
-
 template <class T>
 inline constexpr bool is_options_v = std::is_same_v<std::remove_cvref_t<T>, options>;
 

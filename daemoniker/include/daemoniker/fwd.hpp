@@ -1,6 +1,12 @@
-// daemoniker/fwd.hpp — declarations of the daemonizer template, its default policies and the
-// short aliases. Include this to name the types without pulling in their definitions.
+// daemoniker/fwd.hpp — declarations of the daemonizer template, its default policies, the
+// short aliases and the payload codec's entry points. Include this to name them without
+// pulling in their definitions.
 #pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
 
 namespace daemoniker {
 
@@ -43,5 +49,14 @@ class basic_daemonizer;
 
 /// The spec's `Daemonizer`: basic_daemonizer with every default.
 using daemonizer = basic_daemonizer<>;
+
+/// The preserved arguments as one frame of bytes, and back (nothing, and `error` says why, for
+/// a frame that is not whole or not made for T...). basic_daemonizer names them for a
+/// re-launching handoff; they are defined in daemoniker/serialize.hpp, which that handoff's
+/// header (daemoniker/policy/reexec.hpp) includes.
+template <class... T>
+std::string encode_payload(const T&... values);
+template <class... T>
+std::optional<std::tuple<T...>> decode_payload(std::string_view bytes, std::string& error);
 
 }  // namespace daemoniker

@@ -26,6 +26,10 @@
 // a fingerprint of the encoded types (so a payload meant for other types is refused) and the
 // body's length. Decoding a truncated, oversized or corrupt frame yields an error, never
 // undefined behaviour, and never allocates more than the frame's length justifies.
+//
+// Inside: detail::kind_of<T>() is the one place a type is classified, and codec<kind, T> says
+// in one place how a kind is written, read and how small it can be; the frame around the body
+// is compiled code (daemoniker/src/payload_frame.cc).
 #pragma once
 
 #include <array>
@@ -34,6 +38,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +50,8 @@
 
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
+
+#include "daemoniker/fwd.hpp"
 
 namespace daemoniker {
 
@@ -87,7 +94,23 @@ class payload_reader {
   bool ok_ = true;
 };
 
+template <class T>
+void write_value(payload_writer& w, const T& value);
+template <class T>
+bool read_value(payload_reader& r, T& value);
+
+/// The size of the frame at the start of `bytes`, or 0 when there is no whole frame there.
+std::size_t payload_frame_size(std::string_view bytes) noexcept;
+
 namespace detail {
+
+/// The frame around an encoded body: header (magic, version, `fingerprint`, body length), then
+/// the body (daemoniker/src/payload_frame.cc).
+std::string frame(std::uint64_t fingerprint, std::string_view body);
+/// The body of the frame `bytes`, when it is a whole frame of this format made for
+/// `fingerprint`; otherwise nothing, and `error` says why.
+std::optional<std::string_view> unframe(std::string_view bytes, std::uint64_t fingerprint,
+                                        std::string& error);
 
 template <class T> struct is_vector : std::false_type {};
 template <class T, class A> struct is_vector<std::vector<T, A>> : std::true_type {};
@@ -112,37 +135,56 @@ concept has_serializer = requires { sizeof(serializer<T>); };
 template <class T>
 inline constexpr bool dependent_false = false;
 
-/// A lower bound of the bytes one T takes when encoded: bounds the element count a length
-/// prefix may claim, so a hostile prefix cannot make us allocate more than the frame justifies.
-template <class T>
-constexpr std::size_t min_size();
+/// How a type is encoded. Supporting another type: a kind, a line in kind_of, a codec.
+enum class kind {
+  custom,       // a serializer<T> specialization: wins over everything below
+  boolean,      // one byte, 0 or 1
+  scalar,       // arithmetic types and enums: their bytes
+  duration,     // the count
+  string,       // std::basic_string: length, then the characters' bytes
+  path,         // std::filesystem::path: its native string
+  vector,       // length, then the elements
+  map,          // length, then the (key, value) pairs; a duplicate key is corrupt
+  fixed,        // std::array and C arrays: the elements, no length
+  optional,     // a bool, then the value when there is one
+  pair,         // first, second
+  tuple,        // the elements in order
+  aggregate,    // the fields in order, reflected by Boost.PFR
+  unsupported,  // fails to compile, with the fix in the message
+};
 
-template <class T, std::size_t... I>
-constexpr std::size_t min_size_of_fields(std::index_sequence<I...>) {
-  return (std::size_t{0} + ... + min_size<boost::pfr::tuple_element_t<I, T>>());
+/// The one classification of a type, which encoding, decoding and min_size all follow.
+template <class T>
+constexpr kind kind_of() {
+  if constexpr (has_serializer<T>) return kind::custom;
+  else if constexpr (std::is_same_v<T, bool>) return kind::boolean;
+  else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) return kind::scalar;
+  else if constexpr (is_duration<T>::value) return kind::duration;
+  else if constexpr (is_string<T>::value) return kind::string;
+  else if constexpr (std::is_same_v<T, std::filesystem::path>) return kind::path;
+  else if constexpr (is_vector<T>::value) return kind::vector;
+  else if constexpr (is_map<T>::value) return kind::map;
+  else if constexpr (is_std_array<T>::value || std::is_array_v<T>) return kind::fixed;
+  else if constexpr (is_optional<T>::value) return kind::optional;
+  else if constexpr (is_pair<T>::value) return kind::pair;
+  else if constexpr (is_tuple<T>::value) return kind::tuple;
+  else if constexpr (std::is_aggregate_v<T>) return kind::aggregate;
+  else return kind::unsupported;
 }
+
+/// How one kind is encoded: `write`, `read` (false once the input is refused), and
+/// `min_size()`, a lower bound of the bytes one T takes, which bounds the element count a
+/// length prefix may claim (a hostile prefix cannot make us allocate more than the frame
+/// justifies).
+template <kind K, class T>
+struct codec;
+
+template <class T>
+using codec_of = codec<kind_of<T>(), T>;
 
 template <class T>
 constexpr std::size_t min_size() {
-  if constexpr (has_serializer<T>) return 0;
-  else if constexpr (std::is_same_v<T, bool>) return 1;
-  else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) return sizeof(T);
-  else if constexpr (is_duration<T>::value) return sizeof(typename T::rep);
-  else if constexpr (is_string<T>::value || std::is_same_v<T, std::filesystem::path> ||
-                     is_vector<T>::value || is_map<T>::value) return 8;
-  else if constexpr (is_optional<T>::value) return 1;
-  else if constexpr (is_std_array<T>::value) return std::tuple_size_v<T> * min_size<typename T::value_type>();
-  else if constexpr (std::is_array_v<T>) return std::extent_v<T> * min_size<std::remove_extent_t<T>>();
-  else if constexpr (is_pair<T>::value) return min_size<typename T::first_type>() + min_size<typename T::second_type>();
-  else if constexpr (is_tuple<T>::value) {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (std::size_t{0} + ... + min_size<std::tuple_element_t<I, T>>());
-    }(std::make_index_sequence<std::tuple_size_v<T>>());
-  } else if constexpr (std::is_aggregate_v<T>) {
-    return min_size_of_fields<T>(std::make_index_sequence<boost::pfr::tuple_size_v<T>>());
-  } else {
-    return 0;
-  }
+  return codec_of<T>::min_size();
 }
 
 inline void write_length(payload_writer& w, std::size_t n) {
@@ -159,98 +201,112 @@ inline bool read_count(payload_reader& r, std::size_t min_each, std::size_t& n) 
   return true;
 }
 
-}  // namespace detail
-
+// A length, then each element (vectors and maps).
 template <class T>
-void write_value(payload_writer& w, const T& value);
-template <class T>
-bool read_value(payload_reader& r, T& value);
-
-template <class T>
-void write_value(payload_writer& w, const T& value) {
-  using namespace detail;
-  if constexpr (has_serializer<T>) {
-    serializer<T>::write(w, value);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    const std::uint8_t b = value ? 1 : 0;
-    w.bytes(&b, 1);
-  } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
-    w.bytes(&value, sizeof value);
-  } else if constexpr (is_duration<T>::value) {
-    write_value(w, value.count());
-  } else if constexpr (is_string<T>::value) {
-    write_length(w, value.size());
-    w.bytes(value.data(), value.size() * sizeof(typename T::value_type));
-  } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
-    write_value(w, value.native());
-  } else if constexpr (is_vector<T>::value || is_map<T>::value) {
-    write_length(w, value.size());
-    for (const auto& element : value) write_value(w, element);
-  } else if constexpr (is_std_array<T>::value || std::is_array_v<T>) {
-    for (const auto& element : value) write_value(w, element);
-  } else if constexpr (is_optional<T>::value) {
-    write_value(w, value.has_value());
-    if (value) write_value(w, *value);
-  } else if constexpr (is_pair<T>::value) {
-    write_value(w, value.first);
-    write_value(w, value.second);
-  } else if constexpr (is_tuple<T>::value) {
-    std::apply([&](const auto&... e) { (write_value(w, e), ...); }, value);
-  } else if constexpr (std::is_aggregate_v<T>) {
-    boost::pfr::for_each_field(value, [&](const auto& field) { write_value(w, field); });
-  } else {
-    static_assert(dependent_false<T>,
-                  "daemoniker: this type cannot cross a re-launch (Windows, or the re-exec "
-                  "handoff): make it an aggregate (a struct with public members and no "
-                  "constructors), or specialize daemoniker::serializer<T> — see "
-                  "daemoniker/serialize.hpp");
-  }
+void write_sequence(payload_writer& w, const T& value) {
+  write_length(w, value.size());
+  for (const auto& element : value) write_value(w, element);
 }
 
 template <class T>
-bool read_value(payload_reader& r, T& value) {
-  using namespace detail;
-  if constexpr (has_serializer<T>) {
-    return serializer<T>::read(r, value) || r.fail();
-  } else if constexpr (std::is_same_v<T, bool>) {
+struct codec<kind::custom, T> {
+  static constexpr std::size_t min_size() { return 0; }
+  static void write(payload_writer& w, const T& value) { serializer<T>::write(w, value); }
+  static bool read(payload_reader& r, T& value) { return serializer<T>::read(r, value) || r.fail(); }
+};
+
+template <class T>
+struct codec<kind::boolean, T> {
+  static constexpr std::size_t min_size() { return 1; }
+  static void write(payload_writer& w, const T& value) {
+    const std::uint8_t b = value ? 1 : 0;
+    w.bytes(&b, 1);
+  }
+  static bool read(payload_reader& r, T& value) {
     std::uint8_t b = 0;
     if (!r.bytes(&b, 1)) return false;
     if (b > 1) return r.fail();
     value = b == 1;
     return true;
-  } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
-    return r.bytes(&value, sizeof value);
-  } else if constexpr (is_duration<T>::value) {
-    typename T::rep count{};
+  }
+};
+
+template <class T>
+struct codec<kind::scalar, T> {
+  static constexpr std::size_t min_size() { return sizeof(T); }
+  static void write(payload_writer& w, const T& value) { w.bytes(&value, sizeof value); }
+  static bool read(payload_reader& r, T& value) { return r.bytes(&value, sizeof value); }
+};
+
+template <class T>
+struct codec<kind::duration, T> {
+  using rep = typename T::rep;
+  static constexpr std::size_t min_size() { return sizeof(rep); }
+  static void write(payload_writer& w, const T& value) { write_value(w, value.count()); }
+  static bool read(payload_reader& r, T& value) {
+    rep count{};
     if (!read_value(r, count)) return false;
     value = T(count);
     return true;
-  } else if constexpr (is_string<T>::value) {
+  }
+};
+
+template <class T>
+struct codec<kind::string, T> {
+  using unit = typename T::value_type;
+  static constexpr std::size_t min_size() { return 8; }
+  static void write(payload_writer& w, const T& value) {
+    write_length(w, value.size());
+    w.bytes(value.data(), value.size() * sizeof(unit));
+  }
+  static bool read(payload_reader& r, T& value) {
     std::size_t n = 0;
-    if (!read_count(r, sizeof(typename T::value_type), n)) return false;
+    if (!read_count(r, sizeof(unit), n)) return false;
     value.resize(n);
-    return r.bytes(value.data(), n * sizeof(typename T::value_type));
-  } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
-    std::filesystem::path::string_type s;
+    return r.bytes(value.data(), n * sizeof(unit));
+  }
+};
+
+template <class T>
+struct codec<kind::path, T> {
+  static constexpr std::size_t min_size() { return 8; }
+  static void write(payload_writer& w, const T& value) { write_value(w, value.native()); }
+  static bool read(payload_reader& r, T& value) {
+    typename T::string_type s;
     if (!read_value(r, s)) return false;
     value = std::move(s);
     return true;
-  } else if constexpr (is_vector<T>::value) {
+  }
+};
+
+template <class T>
+struct codec<kind::vector, T> {
+  using element = typename T::value_type;
+  static constexpr std::size_t min_size() { return 8; }
+  static void write(payload_writer& w, const T& value) { write_sequence(w, value); }
+  static bool read(payload_reader& r, T& value) {
     std::size_t n = 0;
-    if (!read_count(r, min_size<typename T::value_type>(), n)) return false;
+    if (!read_count(r, detail::min_size<element>(), n)) return false;
     value.clear();
     value.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      typename T::value_type element{};
-      if (!read_value(r, element)) return false;
-      value.push_back(std::move(element));
+      element e{};
+      if (!read_value(r, e)) return false;
+      value.push_back(std::move(e));
     }
     return true;
-  } else if constexpr (is_map<T>::value) {
-    using K = typename T::key_type;
-    using V = typename T::mapped_type;
+  }
+};
+
+template <class T>
+struct codec<kind::map, T> {
+  using K = typename T::key_type;
+  using V = typename T::mapped_type;
+  static constexpr std::size_t min_size() { return 8; }
+  static void write(payload_writer& w, const T& value) { write_sequence(w, value); }
+  static bool read(payload_reader& r, T& value) {
     std::size_t n = 0;
-    if (!read_count(r, min_size<K>() + min_size<V>(), n)) return false;
+    if (!read_count(r, detail::min_size<K>() + detail::min_size<V>(), n)) return false;
     value.clear();
     for (std::size_t i = 0; i < n; ++i) {
       K k{};
@@ -259,44 +315,107 @@ bool read_value(payload_reader& r, T& value) {
       if (!value.emplace(std::move(k), std::move(v)).second) return r.fail();  // duplicate key
     }
     return true;
-  } else if constexpr (is_std_array<T>::value || std::is_array_v<T>) {
-    for (auto& element : value) {
-      if (!read_value(r, element)) return false;
+  }
+};
+
+// The element count of a std::array or a C array.
+template <class T> inline constexpr std::size_t extent_of = std::extent_v<T>;
+template <class E, std::size_t N> inline constexpr std::size_t extent_of<std::array<E, N>> = N;
+
+template <class T>
+struct codec<kind::fixed, T> {
+  using element = std::remove_cvref_t<decltype(*std::begin(std::declval<T&>()))>;
+  static constexpr std::size_t min_size() { return extent_of<T> * detail::min_size<element>(); }
+  static void write(payload_writer& w, const T& value) {
+    for (const auto& e : value) write_value(w, e);
+  }
+  static bool read(payload_reader& r, T& value) {
+    for (auto& e : value) {
+      if (!read_value(r, e)) return false;
     }
     return true;
-  } else if constexpr (is_optional<T>::value) {
+  }
+};
+
+template <class T>
+struct codec<kind::optional, T> {
+  using inner = typename T::value_type;
+  static constexpr std::size_t min_size() { return 1; }
+  static void write(payload_writer& w, const T& value) {
+    write_value(w, value.has_value());
+    if (value) write_value(w, *value);
+  }
+  static bool read(payload_reader& r, T& value) {
     bool present = false;
     if (!read_value(r, present)) return false;
     if (!present) {
       value.reset();
       return true;
     }
-    typename T::value_type inner{};
-    if (!read_value(r, inner)) return false;
-    value = std::move(inner);
+    inner v{};
+    if (!read_value(r, v)) return false;
+    value = std::move(v);
     return true;
-  } else if constexpr (is_pair<T>::value) {
+  }
+};
+
+template <class T>
+struct codec<kind::pair, T> {
+  static constexpr std::size_t min_size() {
+    return detail::min_size<typename T::first_type>() + detail::min_size<typename T::second_type>();
+  }
+  static void write(payload_writer& w, const T& value) {
+    write_value(w, value.first);
+    write_value(w, value.second);
+  }
+  static bool read(payload_reader& r, T& value) {
     return read_value(r, value.first) && read_value(r, value.second);
-  } else if constexpr (is_tuple<T>::value) {
+  }
+};
+
+template <class T>
+struct codec<kind::tuple, T> {
+  static constexpr std::size_t min_size() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (std::size_t{0} + ... + detail::min_size<std::tuple_element_t<I, T>>());
+    }(std::make_index_sequence<std::tuple_size_v<T>>());
+  }
+  static void write(payload_writer& w, const T& value) {
+    std::apply([&](const auto&... e) { (write_value(w, e), ...); }, value);
+  }
+  static bool read(payload_reader& r, T& value) {
     return std::apply([&](auto&... e) { return (read_value(r, e) && ...); }, value);
-  } else if constexpr (std::is_aggregate_v<T>) {
+  }
+};
+
+template <class T>
+struct codec<kind::aggregate, T> {
+  static constexpr std::size_t min_size() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (std::size_t{0} + ... + detail::min_size<boost::pfr::tuple_element_t<I, T>>());
+    }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>());
+  }
+  static void write(payload_writer& w, const T& value) {
+    boost::pfr::for_each_field(value, [&](const auto& field) { write_value(w, field); });
+  }
+  static bool read(payload_reader& r, T& value) {
     bool ok = true;
     boost::pfr::for_each_field(value, [&](auto& field) { ok = ok && read_value(r, field); });
     return ok;
-  } else {
-    static_assert(dependent_false<T>,
-                  "daemoniker: this type cannot cross a re-launch (Windows, or the re-exec "
-                  "handoff): make it an aggregate (a struct with public members and no "
-                  "constructors), or specialize daemoniker::serializer<T> — see "
-                  "daemoniker/serialize.hpp");
-    return false;
   }
-}
+};
 
-namespace detail {
-
-inline constexpr std::uint32_t kPayloadMagic = 0x504b4d44;  // "DMKP"
-inline constexpr std::uint32_t kPayloadVersion = 1;
+template <class T>
+struct codec<kind::unsupported, T> {
+  static_assert(dependent_false<T>,
+                "daemoniker: this type cannot cross a re-launch (Windows, or the re-exec "
+                "handoff): make it an aggregate (a struct with public members and no "
+                "constructors), or specialize daemoniker::serializer<T> — see "
+                "daemoniker/serialize.hpp");
+  static constexpr std::size_t min_size() { return 0; }
+  static void write(payload_writer&, const T&) {}
+  static bool read(payload_reader&, T&) { return false; }
+};
 
 // FNV-1a of the compiler's spelling of the types: the same in the invoking process and in the
 // re-launched one (the same executable), different for other types.
@@ -312,35 +431,24 @@ constexpr std::uint64_t type_fingerprint() {
   return h;
 }
 
-struct frame_header {
-  std::uint32_t magic;
-  std::uint32_t version;
-  std::uint64_t fingerprint;
-  std::uint64_t body_size;
-};
-
 }  // namespace detail
+
+template <class T>
+void write_value(payload_writer& w, const T& value) {
+  detail::codec_of<T>::write(w, value);
+}
+
+template <class T>
+bool read_value(payload_reader& r, T& value) {
+  return detail::codec_of<T>::read(r, value);
+}
 
 /// Encodes `values` into one self-describing frame.
 template <class... T>
 std::string encode_payload(const T&... values) {
   payload_writer body;
   (write_value(body, values), ...);
-  const detail::frame_header h{detail::kPayloadMagic, detail::kPayloadVersion,
-                               detail::type_fingerprint<std::remove_cvref_t<T>...>(),
-                               body.str().size()};
-  std::string out(reinterpret_cast<const char*>(&h), sizeof h);
-  out += body.str();
-  return out;
-}
-
-/// The size of the frame at the start of `bytes`, or 0 when there is no whole frame there.
-inline std::size_t payload_frame_size(std::string_view bytes) noexcept {
-  detail::frame_header h{};
-  if (bytes.size() < sizeof h) return 0;
-  std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != detail::kPayloadMagic || h.body_size > bytes.size() - sizeof h) return 0;
-  return sizeof h + static_cast<std::size_t>(h.body_size);
+  return detail::frame(detail::type_fingerprint<std::remove_cvref_t<T>...>(), body.str());
 }
 
 /// Decodes one frame made by encode_payload<T...>; on failure returns nothing and says why.
@@ -349,31 +457,10 @@ std::optional<std::tuple<T...>> decode_payload(std::string_view bytes, std::stri
   static_assert((std::is_default_constructible_v<T> && ...),
                 "daemoniker: a value that crosses a re-launch is rebuilt in the daemon, so its "
                 "type must be default-constructible (or wrapped in std::optional)");
-  detail::frame_header h{};
-  if (bytes.size() < sizeof h) {
-    error = "the handoff payload is truncated (" + std::to_string(bytes.size()) + " bytes)";
-    return std::nullopt;
-  }
-  std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != detail::kPayloadMagic) {
-    error = "the handoff payload is not daemoniker's (bad magic number)";
-    return std::nullopt;
-  }
-  if (h.version != detail::kPayloadVersion) {
-    error = "the handoff payload has format version " + std::to_string(h.version) +
-            ", this program reads version " + std::to_string(detail::kPayloadVersion);
-    return std::nullopt;
-  }
-  if (h.fingerprint != detail::type_fingerprint<T...>()) {
-    error = "the handoff payload holds other types than this daemonize() call preserves "
-            "(was the daemon re-launched into a different call?)";
-    return std::nullopt;
-  }
-  if (h.body_size != bytes.size() - sizeof h) {
-    error = "the handoff payload's length does not match its header";
-    return std::nullopt;
-  }
-  payload_reader r(bytes.substr(sizeof h));
+  const std::optional<std::string_view> body =
+      detail::unframe(bytes, detail::type_fingerprint<T...>(), error);
+  if (!body) return std::nullopt;
+  payload_reader r(*body);
   std::tuple<T...> values{};
   const bool ok = std::apply([&](auto&... v) { return (read_value(r, v) && ...); }, values);
   if (!ok || r.remaining() != 0) {
