@@ -19,6 +19,7 @@
 
 #include <daemoniker/daemoniker.hpp>
 #include "daemoniker/src/sys_faults.hpp"
+#include "tests/reliability_faults.hpp"
 
 #include "tests/support.hpp"
 
@@ -398,14 +399,6 @@ TEST_F(Failure, DaemonThatCannotConfirmRemovesItsOwnPidFile) {
   });
   EXPECT_EQ(r.exit_code, 1);
   expect_nothing_left();
-}
-
-int open_without_tmpfile(const char* path, int flags, mode_t mode) noexcept {
-  if ((flags & O_TMPFILE) == O_TMPFILE) {
-    errno = EOPNOTSUPP;
-    return -1;
-  }
-  return detail::real_syscalls().open(path, flags, mode);
 }
 
 int linkat_without_proc(int a, const char* from, int b, const char* to, int flags) noexcept {

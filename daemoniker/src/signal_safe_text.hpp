@@ -44,18 +44,19 @@ class fixed_text {
 };
 
 /// Parses a pid file's content: one decimal number, optionally surrounded by blanks and a
-/// newline ("1234\n"). 0 when it is anything else ("", "12abc", "-1", out of pid_t's range).
-inline long long parse_pid(const char* s, std::size_t n) noexcept {
+/// newline ("1234\n"). 0 when it is anything else ("", "12abc", "-1", above `max`: beyond any
+/// pid_max on Linux by default; Windows passes its DWORD range).
+inline long long parse_pid(const char* s, std::size_t n, long long max = 0x3fffffffLL) noexcept {
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   long long v = 0;
   std::size_t i = 0;
   while (i < n && blank(s[i])) ++i;
   const std::size_t start = i;
   for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
-    if (v > 0x3fffffffLL) return 0;  // beyond any pid_max
+    if (v > max) return 0;
     v = v * 10 + (s[i] - '0');
   }
-  if (i == start || v > 0x3fffffffLL) return 0;
+  if (i == start || v > max) return 0;
   while (i < n && blank(s[i])) ++i;
   return i == n ? v : 0;
 }

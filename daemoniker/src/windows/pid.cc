@@ -13,6 +13,7 @@
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "win32.hpp"
+#include "../signal_safe_text.hpp"
 
 namespace daemoniker {
 namespace {
@@ -45,9 +46,7 @@ long long read_pid(HANDLE h) {
   DWORD n = 0;
   OVERLAPPED at{};  // from offset 0, whatever the file pointer
   if (!::ReadFile(h, buf, sizeof buf - 1, &n, &at)) return 0;
-  long long v = 0;
-  for (DWORD i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) v = v * 10 + (buf[i] - '0');
-  return v;
+  return detail::parse_pid(buf, n, 0xffffffffLL);  // the same rule as POSIX and send()
 }
 
 step_status refuse_odd_file(HANDLE h, const std::filesystem::path& path) {

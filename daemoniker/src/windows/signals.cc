@@ -16,6 +16,7 @@
 #include "daemoniker/signals.hpp"
 #include "../signal_state.hpp"
 #include "win32.hpp"
+#include "../signal_safe_text.hpp"
 
 namespace daemoniker {
 namespace detail {
@@ -106,19 +107,6 @@ HANDLE open_daemon(const pid_file_status& st, FILETIME written, DWORD access) {
   return p;
 }
 
-// Strict: one decimal number, blanks and a newline around it (0 otherwise).
-long long parse_pid(const char* s, DWORD n) {
-  DWORD i = 0;
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (i < n && blank(s[i])) ++i;
-  const DWORD start = i;
-  long long v = 0;
-  for (; i < n && s[i] >= '0' && s[i] <= '9' && v <= 0xffffffffLL; ++i) v = v * 10 + (s[i] - '0');
-  if (i == start || v > 0xffffffffLL) return 0;
-  while (i < n && blank(s[i])) ++i;
-  return i == n ? v : 0;
-}
-
 // inspect_pid_file(), and when the file was last written.
 pid_file_status examine(const std::filesystem::path& pid_file, FILETIME& written) {
   pid_file_status st;
@@ -136,7 +124,7 @@ pid_file_status examine(const std::filesystem::path& pid_file, FILETIME& written
   char buf[64] = {};
   DWORD n = 0;
   OVERLAPPED from_start{};
-  if (::ReadFile(h, buf, sizeof buf, &n, &from_start) && n < sizeof buf) st.pid = parse_pid(buf, n);
+  if (::ReadFile(h, buf, sizeof buf, &n, &from_start) && n < sizeof buf) st.pid = detail::parse_pid(buf, n, 0xffffffffLL);
   FILETIME created{}, accessed{};
   ::GetFileTime(h, &created, &accessed, &written);
   OVERLAPPED at{};
