@@ -5,6 +5,7 @@ Every binary is linked statically (libstdc++, libgcc, winpthread), so a .exe run
 on Windows with no DLL beside it. Tools come from g++-mingw-w64-x86-64-posix (tools/setup.sh).
 """
 
+load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 load(
     "@bazel_tools//tools/cpp:cc_toolchain_config_lib.bzl",
     "artifact_name_pattern",
@@ -14,7 +15,7 @@ load(
     "tool_path",
     "with_feature_set",
 )
-load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
+load("@rules_cc//cc/common:cc_common.bzl", "cc_common")
 
 _PREFIX = "/usr/bin/x86_64-w64-mingw32-"
 

@@ -1,0 +1,3 @@
+"""The builtin cc_common, under another name (a module cannot rebind a builtin to itself)."""
+
+CC_COMMON = cc_common
