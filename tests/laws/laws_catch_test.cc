@@ -4,11 +4,16 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -315,6 +320,69 @@ namespace {
 TEST(PrivilegePolicyLawsCatch, ANullObjectThatChangesTheIdentity) {
   EXPECT_THAT(failures_of(&privilege_policy_laws<not_quite_keep_privileges>::prepare_fills_in_plan_identity_only),
               Contains(HasSubstr("a null object changed the identity")));
+}
+
+// ---- The harness ----------------------------------------------------------------------------
+
+// Processes that a body left behind, daemon-like (a new session, parent gone): in_child ends
+// them all, also when the body hangs and its time runs out.
+struct left_behind {
+  pid_t pid[2];
+};
+
+void start_detached_sleeper(left_behind& l, int slot) {
+  if (::fork() == 0) {
+    ::setsid();
+    const pid_t d = ::fork();
+    if (d == 0) {
+      for (;;) ::pause();
+    }
+    l.pid[slot] = d;
+    ::_exit(0);
+  }
+  laws_detail::await([&] { return l.pid[slot] != 0; });
+}
+
+bool has_ended(pid_t pid) { return pid > 0 && ::kill(pid, 0) == -1 && errno == ESRCH; }
+
+TEST(Harness, LeavesNoProcessBehind) {
+  laws_detail::shared<left_behind> l;
+  ASSERT_TRUE(laws_detail::in_child([&] { start_detached_sleeper(*l, 0); }));
+  EXPECT_TRUE(has_ended(l->pid[0])) << "pid " << l->pid[0];
+}
+
+TEST(Harness, EndsABodyThatHangsAndWhatItStarted) {
+  laws_detail::shared<left_behind> l;
+  const auto ran = laws_detail::in_child(
+      [&] {
+        start_detached_sleeper(*l, 0);
+        start_detached_sleeper(*l, 1);
+        for (;;) ::pause();
+      },
+      std::chrono::seconds(1));
+  EXPECT_FALSE(ran);
+  EXPECT_THAT(std::string(ran.message()), HasSubstr("did not finish within 1 s"));
+  EXPECT_TRUE(has_ended(l->pid[0]) && has_ended(l->pid[1])) << l->pid[0] << ", " << l->pid[1];
+}
+
+// The handoff laws never talk to the supervisor of the test itself: foreground_handoff would
+// send READY=1 to $NOTIFY_SOCKET, but the harness has unset it.
+TEST(Harness, HandoffLawsNeverNotifyTheTestsSupervisor) {
+  const std::string name = "daemoniker-laws-" + std::to_string(::getpid());  // abstract: "@name"
+  const int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), len), 0) << std::strerror(errno);
+  ::setenv("NOTIFY_SOCKET", ("@" + name).c_str(), 1);
+  notify_ready();  // the control: this does reach the socket
+  handoff_policy_laws<foreground_handoff>::returns_invoker_only_after_the_daemon_confirmed();
+  ::unsetenv("NOTIFY_SOCKET");
+  char buf[256];
+  EXPECT_GT(::recv(sock, buf, sizeof buf, MSG_DONTWAIT), 0) << "the control did not arrive";
+  EXPECT_EQ(::recv(sock, buf, sizeof buf, MSG_DONTWAIT), -1) << "the law notified the supervisor";
+  ::close(sock);
 }
 
 }  // namespace
