@@ -11,9 +11,15 @@
 // switches_step_off<P> is true (no_pid_file) must instead leave the file system as it was.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -179,6 +185,59 @@ struct pid_policy_laws {
   }
 };
 
+namespace laws_detail {
+
+/// A daemon of P, in a process of its own: it acquires the pid file, keeps it until exit and
+/// drops the policy object; told to, it ends as a program does, with exit(0).
+template <class P>
+class kept_daemon {
+ public:
+  kept_daemon(const plan& p, step_status& status) {
+    int ready[2], go[2];
+    if (::pipe2(ready, O_CLOEXEC) == -1 || ::pipe2(go, O_CLOEXEC) == -1) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == -1) throw std::runtime_error("fork");
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      ::close(go[1]);
+      run(p, status, ready[1], go[0]);
+    }
+    ::close(ready[1]);
+    ::close(go[0]);
+    go_ = go[1];
+    await_byte(ready[0]);
+    ::close(ready[0]);
+  }
+  kept_daemon(const kept_daemon&) = delete;
+  kept_daemon& operator=(const kept_daemon&) = delete;
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+  /// Lets it exit, and reaps it.
+  void exit() {
+    ::close(go_);  // EOF: exit now
+    ::waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  [[noreturn]] static void run(const plan& p, step_status& status, int ready, int go) {
+    {
+      P policy = policy_factory<P>::make();
+      status = policy.acquire(p);
+      if (status.ok()) policy.keep_until_exit(p);
+    }
+    (void)!::write(ready, "r", 1);
+    await_byte(go);
+    yield_priority();
+    std::exit(0);
+  }
+
+  pid_t pid_;
+  int go_;
+};
+
+}  // namespace laws_detail
+
 template <class P>
 void pid_policy_laws<P>::keep_until_exit_holds_the_file_until_exit_then_unlinks_before_unlocking() {
   laws_detail::scratch_dir dir;
@@ -193,31 +252,12 @@ void pid_policy_laws<P>::keep_until_exit_holds_the_file_until_exit_then_unlinks_
   laws_detail::shared<seen> s;
   ASSERT_TRUE(laws_detail::in_child([&] {
     const int cpu = laws_detail::pin_here();
-    int ready[2], go[2];
-    if (::pipe2(ready, O_CLOEXEC) == -1 || ::pipe2(go, O_CLOEXEC) == -1) throw std::runtime_error("pipe");
-    const pid_t daemon = ::fork();  // (not straight into shared memory: the child sees 0)
-    if (daemon == 0) {  // the daemon: acquire, keep, drop the policy object, wait, exit()
-      ::close(ready[0]);
-      ::close(go[1]);
-      {
-        P policy = policy_factory<P>::make();
-        s->status = policy.acquire(p);
-        if (s->status.ok()) policy.keep_until_exit(p);
-      }
-      (void)!::write(ready[1], "r", 1);
-      laws_detail::await_byte(go[0]);
-      laws_detail::yield_priority();
-      std::exit(0);
-    }
-    s->daemon = daemon;
-    ::close(ready[1]);
-    ::close(go[0]);
-    laws_detail::await_byte(ready[0]);
+    laws_detail::kept_daemon<P> daemon(p, s->status);
+    s->daemon = daemon.pid();
     laws_detail::copy_to(s->line, laws_detail::first_line(p.pid_file));
     s->exclusive = laws_detail::locked_exclusively(p.pid_file);
     if (s->status.ok() && !off) laws_detail::start_lock_waiter(p.pid_file, s->waiter, cpu);
-    ::close(go[1]);  // EOF: exit now
-    ::waitpid(daemon, nullptr, 0);
+    daemon.exit();
     s->exists_after = std::filesystem::exists(p.pid_file);
     if (!off) laws_detail::await([&] { return s->waiter.got_lock != 0; }, std::chrono::seconds(5));
   }));
