@@ -368,13 +368,14 @@ TEST(Harness, EndsABodyThatHangsAndWhatItStarted) {
 // The handoff laws never talk to the supervisor of the test itself: foreground_handoff would
 // send READY=1 to $NOTIFY_SOCKET, but the harness has unset it.
 TEST(Harness, HandoffLawsNeverNotifyTheTestsSupervisor) {
-  const std::string name = "daemoniker-laws-" + std::to_string(::getpid());  // abstract: "@name"
+  // Autobind: the kernel picks an unused abstract name, which NOTIFY_SOCKET spells "@name".
   const int sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path + 1, name.data(), name.size());
-  const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), len), 0) << std::strerror(errno);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)), 0) << std::strerror(errno);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len), 0) << std::strerror(errno);
+  const std::string name(addr.sun_path + 1, len - offsetof(sockaddr_un, sun_path) - 1);
   ::setenv("NOTIFY_SOCKET", ("@" + name).c_str(), 1);
   notify_ready();  // the control: this does reach the socket
   handoff_policy_laws<foreground_handoff>::returns_invoker_only_after_the_daemon_confirmed();
