@@ -182,7 +182,9 @@ struct handoff_policy_laws {
 
   /// `is_setup()` is true in the original process.
   static void is_setup_in_the_original_process() {
-    EXPECT_TRUE(policy_factory<H>::make().is_setup());
+    laws_detail::shared<bool> setup;
+    ASSERT_TRUE(laws_detail::in_child([&] { *setup = policy_factory<H>::make().is_setup(); }));
+    EXPECT_TRUE(*setup) << "is_setup() is false in the original process";
   }
 
   /// `launch` returns role::invoker only once the daemon has settled and confirmed, and
