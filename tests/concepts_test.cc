@@ -77,6 +77,51 @@ static_assert(!can_daemonize<const char*, int, options&>);
 static_assert(options{}.umask == 0027 && options{}.fd_fallback_limit == 1024 &&
               options{}.success_timeout == std::chrono::seconds(30) && !options{}.strip_cmd_args);
 
+// No member of basic_daemonizer is named like a concept: inside the class, such a member would
+// hide the concept (ill-formed, no diagnostic required, where the class also uses the concept).
+// The accessors are pid(), redirect(), fds(), handoff(), privileges().
+#define DAEMONIKER_HAS_MEMBER_NAMED(name)                                         \
+  template <class C>                                                              \
+  concept has_member_named_##name = requires { &C::name; } || requires {          \
+    typename C::name;                                                             \
+  };
+DAEMONIKER_HAS_MEMBER_NAMED(pid_policy)
+DAEMONIKER_HAS_MEMBER_NAMED(redirect_policy)
+DAEMONIKER_HAS_MEMBER_NAMED(fd_policy)
+DAEMONIKER_HAS_MEMBER_NAMED(handoff_policy)
+DAEMONIKER_HAS_MEMBER_NAMED(privilege_policy)
+#undef DAEMONIKER_HAS_MEMBER_NAMED
+
+template <class D>
+constexpr bool shares_no_name_with_a_concept =
+    !has_member_named_pid_policy<D> && !has_member_named_redirect_policy<D> &&
+    !has_member_named_fd_policy<D> && !has_member_named_handoff_policy<D> &&
+    !has_member_named_privilege_policy<D>;
+static_assert(shares_no_name_with_a_concept<daemonizer>);
+static_assert(shares_no_name_with_a_concept<basic_daemonizer<no_pid_file, inherit_stdio, no_sweep>>);
+
+// The checks see a member when there is one (a data member, a member function, a type)...
+struct named_like_the_concepts {
+  int pid_policy;
+  void redirect_policy();
+  using fd_policy = int;
+  static void handoff_policy();
+  int privilege_policy() const;
+};
+static_assert(has_member_named_pid_policy<named_like_the_concepts> &&
+              has_member_named_redirect_policy<named_like_the_concepts> &&
+              has_member_named_fd_policy<named_like_the_concepts> &&
+              has_member_named_handoff_policy<named_like_the_concepts> &&
+              has_member_named_privilege_policy<named_like_the_concepts>);
+// ...and the accessors that replaced them are there.
+static_assert(requires(daemonizer& d) {
+  d.pid();
+  d.redirect();
+  d.fds();
+  d.handoff();
+  d.privileges();
+});
+
 TEST(Concepts, AreCheckedAtCompileTime) { SUCCEED(); }
 
 }  // namespace

@@ -1,18 +1,30 @@
 // daemoniker/policy/fd.hpp — FdPolicy: how inherited file descriptors are closed.
 //
-// Concept `fd_policy<P>` — minimal complete definition:
+// Concept `fd_policy<P>`.
+//
+// Minimal complete definition:
 //
 //   | expression          | where it runs                    | returns       |
 //   |---------------------|----------------------------------|---------------|
 //   | `p.sweep(plan)`     | first child, before setsid()     | `step_status` |
 //
-// Laws: `sweep` is `noexcept` and async-signal-safe (it runs right after fork() in a process
-// that may have been multi-threaded: no malloc, no locks, no stdio); it closes every fd >= 3
-// except those in `plan.shielded_fds` (which holds options::shielded_fds and daemoniker's own
-// channel), and leaves fds 0, 1 and 2 alone (the RedirectPolicy owns them).
+// Optional traits:
 //
-// Optional trait: `P::posix_only` (static constexpr bool) — true for a model that cannot work on
-// Windows; using it there fails to compile with a message naming the platform.
+//   | trait           | type                    | absent | when true                                  |
+//   |-----------------|-------------------------|--------|--------------------------------------------|
+//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//
+// Laws. `sweep` is `noexcept` (the concept checks it) and async-signal-safe: it runs right after
+// fork() in a process that may have been multi-threaded — no malloc, no locks, no stdio (no test
+// can check that). `plan.shielded_fds` holds options::shielded_fds and daemoniker's own channel.
+// Each law below is a test of daemoniker::testing::FdPolicyLaws
+// (daemoniker/testing/fd_policy_laws.hpp):
+//   1. `sweep` closes every fd >= 3 that is not in `plan.shielded_fds` — low ones, one in the
+//      middle and one at the very top of RLIMIT_NOFILE's range — leaves fds 0, 1 and 2 as they
+//      were (the RedirectPolicy owns them) and the shielded fds open.
+//   2. Shielded fds at 3, next to each other, and alone between closed ones all stay open; every
+//      fd around them is closed.
+// A null object (`no_sweep`; daemoniker::testing::switches_step_off) closes nothing instead.
 //
 // Models: `auto_sweep` (POSIX default), `close_range_sweep`, `proc_fd_sweep`,
 // `brute_force_sweep` — all POSIX only — and `no_sweep` (the Windows default: a Windows daemon

@@ -1,26 +1,47 @@
 // daemoniker/policy/handoff.hpp — HandoffPolicy: how the daemon process comes to be, and how
 // the invoking process learns that it started.
 //
-// Concept `handoff_policy<H>` — minimal complete definition:
+// Concept `handoff_policy<H>`.
+//
+// Minimal complete definition:
 //
 //   | expression            | where it runs        | returns                                   |
 //   |-----------------------|----------------------|-------------------------------------------|
 //   | `h.is_setup()`        | anywhere             | `bool`: true in the original process      |
 //   | `h.launch(plan, st)`  | the invoking process | `role::daemon` in the daemon, `role::invoker` in the invoking process once the daemon confirmed |
 //
-// Laws: `launch` runs `st.scrub` in the process that is about to start the new session and
-// `st.settle` in the daemon, in that order, each at most once; it returns `role::invoker` only
-// after the daemon confirmed. On failure it leaves nothing behind (it calls `st.reclaim` with
-// the dead daemon's pid, and kills a daemon that did not confirm within plan.success_timeout)
-// and returns `role::failed` with *st.failure set — the invoking process then decides:
-// daemonize() prints and exits, try_daemonize() returns the error. (A policy may also end the
-// invoking process itself with detail::fail_invoker.)
+// Optional traits:
 //
-// Optional traits: `H::relaunches` (the daemon is a new run of the program: preserved arguments
-// cross as bytes), `H::posix_only` (using it on Windows fails to compile, naming the platform).
+//   | trait           | type                    | absent | when true                                  |
+//   |-----------------|-------------------------|--------|--------------------------------------------|
+//   | `H::relaunches` | `static constexpr bool` | false  | the daemon is a new run of the program: basic_daemonizer encodes the preserved arguments into `st.payload`, and the handoff passes them to `st.accept` in the daemon before it confirms (`relaunches_v<H>`) |
+//   | `H::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//
+// Laws. `st` holds the stages basic_daemonizer composes (below). Each law is a test of
+// daemoniker::testing::HandoffPolicyLaws (daemoniker/testing/handoff_policy_laws.hpp), which
+// drives `launch` with a plan and stages of its own:
+//   1. `is_setup()` is true in the original process.
+//   2. `launch` returns role::invoker only once the daemon has settled and confirmed, and
+//      role::daemon in exactly one process: the one `st.settle` ran in (for a handoff that stays
+//      in the foreground, the invoking process itself); plan.daemon_pid, when set, names it.
+//   3. It runs `st.scrub` at most once — never in the invoking process, but in the one whose pid
+//      becomes the daemon's session — and `st.settle` exactly once, after `st.scrub`.
+//   4. When `st.settle` fails, it returns role::failed with *st.failure set to settle's status;
+//      no process returns role::daemon; a daemon process is gone, and passed to `st.reclaim`.
+//   5. When `st.scrub` fails, it returns role::failed with *st.failure set to scrub's status;
+//      `st.settle` never runs, and the process that ran scrub is gone.
+//   6. A daemon process that does not confirm within plan.success_timeout is killed: `launch`
+//      returns role::failed (step::startup), no sooner than the timeout, and passes its pid to
+//      `st.reclaim`.
+//   7. With `st.defer_confirmation`, it returns role::invoker only after the daemon called
+//      notify_ready().
+// After role::failed the invoking process decides: daemonize() prints and exits, try_daemonize()
+// returns the error. (A policy may also end the invoking process itself with
+// detail::fail_invoker.) A re-launched daemon (`H::relaunches`) runs the program's main() afresh,
+// where no test can follow it: for such a handoff the suite checks laws 1 and 5 only.
 //
 // Models: `fork_handoff` (POSIX default; POSIX only), `foreground_handoff`, `await_ready<H>`,
-// `reexec_handoff` (Windows default). See docs/policies.md#handoffpolicy.
+// `reexec_handoff` (Windows default; daemoniker/policy/reexec.hpp). See docs/policies.md#handoffpolicy.
 #pragma once
 
 #include <concepts>

@@ -1,19 +1,36 @@
 // daemoniker/policy/pid.hpp — PidPolicy: how the daemon proves it is the one instance.
 //
-// Concept `pid_policy<P>` — minimal complete definition:
+// Concept `pid_policy<P>`.
 //
-//   | expression                 | where it runs                               | returns       |
-//   |----------------------------|---------------------------------------------|---------------|
-//   | `p.validate(plan)`         | invoking process, before anything forks     | `step_status` |
-//   | `p.acquire(plan)`          | the daemon, last step before confirmation   | `step_status` |
-//   | `p.abandon(plan)`          | the daemon, when confirmation cannot be sent| —             |
-//   | `p.keep_until_exit(plan)`             | the daemon, after it confirmed startup      | —             |
-//   | `p.reclaim(plan, pid)`     | invoking process, after the daemon `pid` failed | —         |
+// Minimal complete definition:
 //
-// Laws: `acquire` and `abandon` are `noexcept` and async-signal-safe; once `acquire` succeeded
-// the pid file holds the daemon's pid and the daemon holds the lock until it exits; a failed
-// `acquire` leaves nothing behind; `abandon` and removal at exit unlink the file *before* the
-// lock is released; `reclaim` only removes a file that is unlocked and holds `pid`.
+//   | expression                | where it runs                                   | returns       |
+//   |---------------------------|-------------------------------------------------|---------------|
+//   | `p.validate(plan)`        | invoking process, before anything forks         | `step_status` |
+//   | `p.acquire(plan)`         | the daemon, last step before confirmation       | `step_status` |
+//   | `p.abandon(plan)`         | the daemon, when confirmation cannot be sent    | —             |
+//   | `p.keep_until_exit(plan)` | the daemon, after it confirmed startup          | —             |
+//   | `p.reclaim(plan, pid)`    | invoking process, after the daemon `pid` failed | —             |
+//
+// Optional traits: none.
+//
+// Laws. `acquire`, `abandon`, `keep_until_exit` and `reclaim` are `noexcept` (the concept checks
+// it); `acquire` and `abandon` are async-signal-safe (no test can check that). Each law below is
+// a test of daemoniker::testing::PidPolicyLaws (daemoniker/testing/pid_policy_laws.hpp):
+//   1. `validate` accepts a fresh path in an existing directory and creates nothing.
+//   2. After `acquire`, the file's first line is the caller's pid, and the caller holds an
+//      exclusive flock(2) on it through a descriptor of its own.
+//   3. `acquire` on a file that another live process holds locked fails with
+//      step::already_running and that process's pid as `detail`, and changes neither the file
+//      nor its directory.
+//   4. `acquire` fails when the path names a directory, and leaves nothing behind.
+//   5. `abandon` removes the file, and unlinks it *before* it releases the lock.
+//   6. After `keep_until_exit` the caller keeps the file locked until it exits, also once the
+//      policy object is gone; normal exit removes the file, unlink before unlock.
+//   7. `reclaim(plan, pid)` removes an unlocked file that holds `pid`,
+//   8. and keeps a locked file, or one that holds another pid.
+// A null object (`no_pid_file`; daemoniker::testing::switches_step_off) leaves the file system as
+// it was instead.
 //
 // Models: `locked_pid_file` (default), `no_pid_file`. See docs/policies.md#pidpolicy.
 #pragma once

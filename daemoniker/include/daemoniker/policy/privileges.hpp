@@ -1,17 +1,35 @@
 // daemoniker/policy/privileges.hpp — PrivilegePolicy: who the daemon runs as.
 //
-// Concept `privilege_policy<P>` — minimal complete definition:
+// Concept `privilege_policy<P>`.
+//
+// Minimal complete definition:
 //
 //   | expression         | where it runs                          | returns       |
 //   |--------------------|----------------------------------------|---------------|
 //   | `p.prepare(plan)`  | invoking process, before anything forks | `step_status` |
 //
+// Optional traits:
+//
+//   | trait           | type                    | absent | when true                                  |
+//   |-----------------|-------------------------|--------|--------------------------------------------|
+//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//
 // `prepare` resolves names (users, groups: NSS lookups allocate, so never in the fork window)
-// into plan.credentials. The daemon then applies them as the last step before it confirms,
+// into plan.identity. The daemon then applies them as the last step before it confirms,
 // after the pid file was created (so it may be in a root-owned directory), in this order:
 // chroot, chdir inside it, RLIMIT_CORE 0, nice, setgroups (every supplementary group of the
 // user, none of root's), setgid, setuid — and checks that setuid(0) now fails. The
 // environment allow-list is applied once daemonize() returns.
+//
+// Laws. Each is a test of daemoniker::testing::PrivilegePolicyLaws
+// (daemoniker/testing/privilege_policy_laws.hpp), for a configuration that can be prepared on the
+// machine the test runs on:
+//   1. `prepare` succeeds and writes plan.identity only: the rest of the plan is as it was.
+//   2. `prepare` changes nothing in the invoking process — user, groups, root and working
+//      directories, RLIMIT_CORE, niceness, umask, environment: only the daemon applies them.
+//   3. `prepare` gives the same identity each time it is called.
+// A null object (`keep_privileges`; daemoniker::testing::switches_step_off) leaves plan.identity
+// as it was too: its `prepare` is a no-op that succeeds.
 //
 // Models: `keep_privileges` (default), `drop_privileges`. See docs/policies.md#privilegepolicy.
 #pragma once

@@ -1,14 +1,30 @@
 // daemoniker/policy/redirect.hpp — RedirectPolicy: what the daemon's stdin/stdout/stderr are.
 //
-// Concept `redirect_policy<P>` — minimal complete definition:
+// Concept `redirect_policy<P>`.
+//
+// Minimal complete definition:
 //
 //   | expression          | where it runs                          | returns       |
 //   |---------------------|----------------------------------------|---------------|
 //   | `p.redirect(plan)`  | the daemon, after umask() and chdir()  | `step_status` |
 //
-// Laws: `redirect` is `noexcept` and async-signal-safe; on success fds 0, 1 and 2 are open and
-// not close-on-exec (so child processes inherit them); on failure it reports the stream's step
-// (step::stdout_redirect, …) with the path as subject, and the daemon is discarded.
+// Optional traits:
+//
+//   | trait                   | type                    | absent | when true                          |
+//   |-------------------------|-------------------------|--------|------------------------------------|
+//   | `P::keeps_caller_stdio` | `static constexpr bool` | false  | the daemon keeps the caller's stdin, stdout and stderr; basic_daemonizer sets plan.keep_caller_stdio, which a handoff that creates the daemon process with its standard handles (Windows) reads |
+//
+// Laws. `redirect` is `noexcept` (the concept checks it) and async-signal-safe (no test can check
+// that). Each law below is a test of daemoniker::testing::RedirectPolicyLaws
+// (daemoniker/testing/redirect_policy_laws.hpp):
+//   1. On success fds 0, 1 and 2 are the plan's stdin_goto, stdout_goto and stderr_goto — with
+//      keeps_caller_stdio, the caller's own streams — and none is close-on-exec (child processes
+//      inherit them).
+//   2. When the caller had closed them, fds 0, 1 and 2 are open afterwards all the same.
+//   3. A target that cannot be opened fails with its stream's step (step::stdin_redirect,
+//      step::stdout_redirect, step::stderr_redirect), an errno, and the path as subject. With
+//      keeps_caller_stdio the plan's targets are not used: that plan succeeds, creating nothing.
+// After a failure the daemon is discarded.
 //
 // Models: `redirect_stdio` (default), `inherit_stdio`. See docs/policies.md#redirectpolicy.
 #pragma once
