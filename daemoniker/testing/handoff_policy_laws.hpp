@@ -76,13 +76,30 @@ inline bool gone(pid_t pid) {
          (all[paren + 2] == 'Z' || all[paren + 2] == 'X');
 }
 
-// The stages. Async-signal-safe: atomics, getpid, getsid, nanosleep.
+// What the real scrub does after the sweep: every handler back to its default, an empty mask.
+inline step_status default_signals() noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) (void)::sigaction(sig, &dfl, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) == -1) {
+    return step_status::failure(step::signals, errno, "law: sigprocmask");
+  }
+  return {};
+}
+
+// The stages. Async-signal-safe: atomics, getpid, getsid, nanosleep, sigaction.
 inline step_status logged_scrub(handoff_log& log, const plan& p) noexcept {
   ++log.scrub_calls;
   log.scrub_pid = ::getpid();
   log.scrub_seq = ++log.clock;
   if (log.scrub_fails) return step_status::failure(step::sweep, EBADF, "law: scrub failed");
-  return daemoniker::detail::reset_signals(p);
+  (void)p;
+  return default_signals();
 }
 inline step_status logged_settle(handoff_log& log, const plan&) noexcept {
   ++log.settle_calls;

@@ -226,7 +226,7 @@ bool await(Done done, std::chrono::milliseconds limit = std::chrono::seconds(10)
 /// The plan basic_daemonizer would give the policies for `pid_file` and `opts`.
 inline plan plan_for(const std::filesystem::path& pid_file, const options& opts = {}) {
   plan p;
-  const step_status s = daemoniker::detail::make_plan(pid_file, opts, p);
+  const step_status s = daemoniker::make_plan(pid_file, opts, p);
   if (!s.ok()) throw std::runtime_error(std::string("make_plan: ") + s.subject);
   return p;
 }
@@ -234,7 +234,7 @@ inline plan plan_for(const std::filesystem::path& pid_file, const options& opts 
 /// A step_status, for failure messages.
 inline std::string text(const step_status& s) {
   if (s.ok()) return "success";
-  return std::string(daemoniker::detail::step_name(s.failed)) + " (errno " +
+  return "step " + std::to_string(static_cast<int>(s.failed)) + " (errno " +
          std::to_string(s.error) + ", detail " + std::to_string(s.detail) + "): " + s.subject;
 }
 

@@ -5,7 +5,8 @@
 
 Every ```cpp block of a document is preceded, on the line right before its fence, by one of
 
-    <!-- snippet: docs/examples/X.cc#NAME -->   the block is region NAME of that file
+    <!-- snippet: PATH/X.cc#NAME -->   the block is region NAME of that file (an example under
+                                               docs/examples/, or a test that shows usage)
     <!-- synopsis: WHY -->                     not compilable C++ (a signature outline); WHY
                                                says why, and may not be empty
 

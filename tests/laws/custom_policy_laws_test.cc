@@ -1,5 +1,6 @@
 // A user-written policy checked against its concept's laws, as a user's own test would do it
 // (docs/policies.md, "Checking your own policy against the laws", shows this file).
+// [snippet:custom-policy-laws]
 #include <daemoniker/daemoniker.hpp>
 #include "daemoniker/testing/fd_policy_laws.hpp"
 
@@ -20,3 +21,4 @@ static_assert(daemoniker::fd_policy<no_close_range_sweep>);
 namespace daemoniker::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(App, FdPolicyLaws, ::testing::Types<app::no_close_range_sweep>);
 }  // namespace daemoniker::testing
+// [/snippet:custom-policy-laws]

@@ -30,6 +30,7 @@ struct policy_factory<await_ready<>> {
 
 // drop_privileges as a user would configure it, with every setting that prepare() resolves;
 // the user is this test's own, so that it exists wherever the test runs.
+// [snippet:drop-privileges-factory]
 template <>
 struct policy_factory<drop_privileges> {
   static drop_privileges make() {
@@ -41,6 +42,7 @@ struct policy_factory<drop_privileges> {
                            .keep_environment = std::vector<std::string>{"PATH"}};
   }
 };
+// [/snippet:drop-privileges-factory]
 
 // (A list of types holds commas, which the macro would take for argument separators.)
 using pid_models = ::testing::Types<locked_pid_file, no_pid_file>;
