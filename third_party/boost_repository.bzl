@@ -25,3 +25,21 @@ boost_headers_repository = repository_rule(
     },
     local = True,
 )
+
+def _stub_repository_impl(rctx):
+    # third_party/<stub>/ of the daemoniker repository, wherever that repository is.
+    here = rctx.path(Label("//third_party:repositories.bzl")).dirname
+    stub = here.get_child(rctx.attr.stub)
+    if not stub.exists:
+        fail("%s does not exist" % stub)
+    for entry in stub.readdir():
+        rctx.symlink(entry, entry.basename)
+
+stub_repository = repository_rule(
+    implementation = _stub_repository_impl,
+    doc = "A repository made of the files of third_party/<stub> (offline stand-ins for rules).",
+    attrs = {
+        "stub": attr.string(mandatory = True, doc = "The directory under third_party/."),
+    },
+    local = True,
+)

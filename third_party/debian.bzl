@@ -5,9 +5,15 @@ Those repositories point at /usr; libraries live in the multiarch directory
 """
 
 def debian_lib(name):
-    """Returns the repository-relative path of /usr/lib/<triplet>/<name>.
+    """Finds a library of Debian's multiarch directory.
 
     Fails with a hint when the file is missing (package not installed).
+
+    Args:
+      name: the file name, e.g. "libgtest.a".
+
+    Returns:
+      The repository-relative path of /usr/lib/<triplet>/<name>.
     """
     found = native.glob(["lib/*-linux-gnu/" + name])
     if len(found) != 1:

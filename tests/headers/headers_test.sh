@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every public header compiles on its own (it includes what it uses) against daemoniker/include
-# alone — the directory users get — and none of them is a link or reaches a private header.
+# alone — the directory users get — and none of them is a link or reaches a private header;
+# compiled as C++17, each stops at one error naming the flag to set.
 #
 #   headers_test.sh <compiler>
 set -u
@@ -40,6 +41,19 @@ while IFS= read -r header; do
   if ! out=$("$cxx" -std=c++20 -fsyntax-only -Wall -Wextra -Werror -I"$include" "$work/one.cc" 2>&1); then
     echo "FAIL: <$name> does not compile on its own:"
     echo "$out" | head -n 20
+    failures=$((failures + 1))
+  fi
+done < <(find "$include/daemoniker" -name '*.hpp' | sort)
+
+# 3. Below C++20, each header stops at one error that names the flag to set (not hundreds).
+while IFS= read -r header; do
+  name=${header#"$include"/}
+  printf '#include <%s>\nint main() {}\n' "$name" >"$work/old.cc"
+  out=$("$cxx" -std=c++17 -fsyntax-only -I"$include" "$work/old.cc" 2>&1)
+  errors=$(grep -c 'error:' <<<"$out")
+  if ! grep -q 'daemoniker needs C++20: Bazel: build --cxxopt=-std=c++20' <<<"$out" || ((errors > 2)); then
+    echo "FAIL: <$name> with -std=c++17 does not stop at the one C++20 error ($errors error lines):"
+    echo "$out" | head -n 10
     failures=$((failures + 1))
   fi
 done < <(find "$include/daemoniker" -name '*.hpp' | sort)

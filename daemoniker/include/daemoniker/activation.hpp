@@ -6,6 +6,8 @@
 //     }
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <string>
 #include <vector>
 

@@ -16,6 +16,8 @@
 // seam (daemoniker/src/sys.hpp).
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <cerrno>
 #include <exception>
 #include <filesystem>

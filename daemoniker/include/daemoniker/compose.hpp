@@ -8,6 +8,8 @@
 // or two, and two policies for one slot, are compile errors that say so.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <boost/hana/count_if.hpp>
 #include <boost/hana/find_if.hpp>
 #include <boost/hana/integral_constant.hpp>

@@ -22,6 +22,8 @@
 //   pid_file.hpp          inspect_pid_file(), send(), the pid file this process holds
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/compose.hpp"
 #include "daemoniker/daemonize.hpp"

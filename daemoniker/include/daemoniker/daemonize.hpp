@@ -12,6 +12,8 @@
 // your daemonizer: `my_daemonizer{}.daemonize(pid_file, opts, args...)`.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <filesystem>
 #include <tuple>
 #include <type_traits>

@@ -3,6 +3,8 @@
 // pulling in their definitions.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>

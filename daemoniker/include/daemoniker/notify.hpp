@@ -14,6 +14,8 @@
 // Each function is safe to call when no sink listens (it does nothing), and never throws.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string_view>

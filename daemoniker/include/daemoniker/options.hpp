@@ -10,6 +10,8 @@
 // moment daemonize() is called — before the daemon changes directory.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <optional>

@@ -12,6 +12,8 @@
 // caller's own pid, process group and session are never signalled, whatever a file says.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>

@@ -7,6 +7,8 @@
 // failure is a fixed-size, trivially copyable `step_status` and not an exception.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>

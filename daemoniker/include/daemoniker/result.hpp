@@ -10,6 +10,8 @@
 //     auto [p] = r.values();                      // the daemon
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <optional>
 #include <string>
 #include <system_error>

@@ -32,6 +32,8 @@
 // is compiled code (daemoniker/src/payload_frame.cc).
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstddef>

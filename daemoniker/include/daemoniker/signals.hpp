@@ -23,6 +23,8 @@
 // (daemoniker/pid_file.hpp) is its send().
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <functional>
 #include <memory>
 

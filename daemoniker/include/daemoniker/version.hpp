@@ -3,6 +3,8 @@
 // by //tests/release), and `daemoniker --version` prints DAEMONIKER_VERSION.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #define DAEMONIKER_VERSION_MAJOR 0
 #define DAEMONIKER_VERSION_MINOR 1
 #define DAEMONIKER_VERSION_PATCH 0

@@ -5,6 +5,8 @@
 // with it.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <memory>
 #include <type_traits>
 #include <utility>

@@ -5,6 +5,8 @@
 // signature, and the section of docs/policies.md that explains it.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include "daemoniker/policy/fd.hpp"
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/policy/privileges.hpp"

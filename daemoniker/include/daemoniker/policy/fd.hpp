@@ -32,6 +32,8 @@
 // write your own.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <concepts>
 
 #include "daemoniker/plan.hpp"

@@ -44,6 +44,8 @@
 // `reexec_handoff` (Windows default; daemoniker/policy/reexec.hpp). See docs/policies.md#handoffpolicy.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <concepts>
 #include <string_view>
 

@@ -35,6 +35,8 @@
 // Models: `locked_pid_file` (default), `no_pid_file`. See docs/policies.md#pidpolicy.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <concepts>
 
 #include "daemoniker/plan.hpp"

@@ -34,6 +34,8 @@
 // Models: `keep_privileges` (default), `drop_privileges`. See docs/policies.md#privilegepolicy.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <concepts>
 #include <filesystem>
 #include <optional>

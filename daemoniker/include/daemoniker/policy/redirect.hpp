@@ -29,6 +29,8 @@
 // Models: `redirect_stdio` (default), `inherit_stdio`. See docs/policies.md#redirectpolicy.
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include <concepts>
 
 #include "daemoniker/plan.hpp"

@@ -17,6 +17,8 @@
 // safe in a multi-threaded program. Windows: the default handoff (docs/windows.md).
 #pragma once
 
+#include "daemoniker/detail/config.hpp"
+
 #include "daemoniker/plan.hpp"
 #include "daemoniker/policy/handoff.hpp"
 #include "daemoniker/serialize.hpp"
