@@ -687,6 +687,9 @@ TEST_F(Cli, StatusJsonOfAnAbsentPidFileNamesItAbsolutelyAndEscapesIt) {
   EXPECT_EQ(o["lock_holders"], (json_value{"list", ""}));
   EXPECT_EQ(o["session"], null());
   EXPECT_EQ(o["error"], null());
+  // Made absolute, not resolved: through a symbolic link, the link's path.
+  fs::create_directory_symlink(path(name), path("link"));
+  EXPECT_EQ(status_json({"--pidfile", "link/app.pid"}, 3, dir())["pid_file"], str(path("link/app.pid").string()));
   const auto r = run({"status", "--json", "--pidfile", name + "/app.pid"}, dir());
   EXPECT_THAT(r.out, AllOf(HasSubstr("we\\\"ird\\\\ \\n\\t\\u0001 \xc3\xa9 \\ufffd end")));
   // A usage error stays one: status 2, a message on stderr, nothing on stdout.
