@@ -1,9 +1,10 @@
-// The daemoniker command's value parsers.
+// The daemoniker command's value parsers, and its JSON output (status --json).
 #include <signal.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "daemoniker/cli/json.hpp"
 #include "daemoniker/cli/parse.hpp"
 
 namespace daemoniker::cli {
@@ -57,6 +58,45 @@ TEST(CliParse, RetrySchedulesFollowStartStopDaemon) {
   EXPECT_FALSE(parse_schedule("30/TERM", SIGTERM, e));
   EXPECT_THAT(e, HasSubstr("starts with a signal"));
   EXPECT_FALSE(parse_schedule("TERM/x", SIGTERM, e));
+}
+
+TEST(CliJson, StringsAreEscapedAndAlwaysValidUtf8) {
+  using namespace std::string_literals;
+  EXPECT_EQ(json_string(""), "\"\"");
+  EXPECT_EQ(json_string("a\"b\\c/d"), "\"a\\\"b\\\\c/d\"");
+  EXPECT_EQ(json_string("\b\f\n\r\t"), "\"\\b\\f\\n\\r\\t\"");
+  EXPECT_EQ(json_string("\x01\x1f"s + '\0'), "\"\\u0001\\u001f\\u0000\"");
+  // Valid UTF-8 passes through: 2, 3 and 4 bytes.
+  EXPECT_EQ(json_string("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  // Not UTF-8: a stray byte, a truncated sequence, an overlong '/', a surrogate, beyond U+10FFFF.
+  EXPECT_EQ(json_string("a\xff"), "\"a\\ufffd\"");
+  EXPECT_EQ(json_string("\xe2\x82"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_string("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+}
+
+TEST(CliJson, StatusObjectHasEveryMemberNullWhenUnknown) {
+  pid_file_status st;  // absent
+  EXPECT_EQ(status_json("/run/x.pid", st),
+            "{\"pid_file\":\"/run/x.pid\",\"state\":\"absent\",\"pid\":null,\"verified\":false,"
+            "\"uptime_seconds\":null,\"lock_holders\":[],\"session\":null,\"error\":null}\n");
+  st.state = pid_file_state::running;
+  st.pid = 42;
+  st.verified = true;
+  st.lock_holders = {42, 43};
+  st.session = 41;
+  st.uptime = std::chrono::seconds(7);
+  EXPECT_EQ(status_json("/run/x.pid", st),
+            "{\"pid_file\":\"/run/x.pid\",\"state\":\"running\",\"pid\":42,\"verified\":true,"
+            "\"uptime_seconds\":7,\"lock_holders\":[42,43],\"session\":41,\"error\":null}\n");
+  for (const auto state : {pid_file_state::stale, pid_file_state::unreadable, pid_file_state::unverified}) {
+    st.state = state;
+    EXPECT_THAT(status_json("p", st), HasSubstr(std::string("\"state\":\"") + state_name(state) + "\""));
+  }
+  EXPECT_STREQ(state_name(pid_file_state::unverified), "unverified");
+  EXPECT_STREQ(state_name(pid_file_state::stale), "stale");
+  EXPECT_STREQ(state_name(pid_file_state::unreadable), "unreadable");
 }
 
 }  // namespace

@@ -11,14 +11,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <daemoniker/version.hpp>
 
 #include "tests/support.hpp"
 
@@ -37,18 +43,19 @@ class Cli : public DaemonTest {
     std::string out, err;
   };
 
-  result run(std::vector<std::string> args) {
-    const char* cli = std::getenv("DAEMONIKER_CLI");
+  result run(std::vector<std::string> args, const fs::path& cwd = {}) {
+    const std::string cli = fs::absolute(std::getenv("DAEMONIKER_CLI")).string();
     const fs::path out = path("cli.out");
     const auto r = invoke([&] {
       const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) std::_Exit(126);  // a relative --pidfile
       ::setenv("TMPDIR", dir().c_str(), 1);  // the command's own temporary files stay here
       args.insert(args.begin(), cli);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(cli, argv.data());
+      ::execv(cli.c_str(), argv.data());
       std::_Exit(127);
     });
     return {r.exit_code, read_file(out), r.stderr_text};
@@ -74,6 +81,81 @@ class Cli : public DaemonTest {
     const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = stat.rfind(')');
     return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+  }
+
+  // One member of a JSON object, as Python's json module read it: its kind (str, num, bool,
+  // null, list of numbers, other) and its value (a string decoded; a list as "1,2").
+  struct json_value {
+    std::string kind, text;
+    bool operator==(const json_value&) const = default;
+    friend std::ostream& operator<<(std::ostream& os, const json_value& v) {
+      return os << v.kind << " " << v.text;
+    }
+  };
+  using json_object = std::map<std::string, json_value>;
+  static json_value str(const std::string& s) { return {"str", s}; }
+  static json_value num(long long n) { return {"num", std::to_string(n)}; }
+  static json_value null() { return {"null", "null"}; }
+
+  // Parses `text` with python3's json module: exactly one object, duplicate keys refused, UTF-8.
+  json_object parse_json(const std::string& text) {
+    write_file(path("json.in"), text);
+    const std::string script =
+        "import json, sys\n"
+        "def pairs(p):\n"
+        "    assert len(set(k for k, _ in p)) == len(p), \"duplicate key\"\n"
+        "    return dict(p)\n"
+        "d = json.loads(sys.stdin.buffer.read(), object_pairs_hook=pairs)\n"
+        "assert isinstance(d, dict)\n"
+        "for k, v in d.items():\n"
+        "    if isinstance(v, str): print(k, \"str\", v.encode().hex() or \"-\")\n"
+        "    elif isinstance(v, bool): print(k, \"bool\", json.dumps(v))\n"
+        "    elif v is None: print(k, \"null\", \"null\")\n"
+        "    elif isinstance(v, int): print(k, \"num\", v)\n"
+        "    elif isinstance(v, list) and all(type(x) is int for x in v):\n"
+        "        print(k, \"list\", \",\".join(map(str, v)) or \"-\")\n"
+        "    else: print(k, \"other\", \"-\")\n";
+    write_file(path("read_object.py"), script);
+    FILE* p = ::popen(("python3 -I '" + path("read_object.py").string() + "' < '" + path("json.in").string() + "'").c_str(), "r");
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; p != nullptr && (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int status = p != nullptr ? ::pclose(p) : -1;
+    EXPECT_EQ(status, 0) << "not one JSON object: '" << text << "'";
+    json_object object;
+    std::istringstream lines(out);
+    for (std::string key, kind, value; lines >> key >> kind >> value;) {
+      if (kind == "str") value = value == "-" ? "" : from_hex(value);
+      if (kind == "list" && value == "-") value.clear();
+      object[key] = {kind, value};
+    }
+    return object;
+  }
+
+  static std::string from_hex(const std::string& hex) {
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+      bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    }
+    return bytes;
+  }
+
+  // `status --json` with `args`: the exit code of `status` without --json, nothing on stderr,
+  // and one object with exactly the documented members.
+  json_object status_json(std::vector<std::string> args, int expected_exit, const fs::path& cwd = {}) {
+    args.insert(args.begin(), "status");
+    EXPECT_EQ(run(args, cwd).exit_code, expected_exit) << "(the sentence)";
+    args.push_back("--json");
+    const auto r = run(args, cwd);
+    EXPECT_EQ(r.exit_code, expected_exit) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+    json_object o = parse_json(r.out);
+    std::set<std::string> keys;
+    for (const auto& [k, v] : o) keys.insert(k);
+    EXPECT_EQ(keys, (std::set<std::string>{"pid_file", "state", "pid", "verified", "uptime_seconds",
+                                           "lock_holders", "session", "error"}));
+    return o;
   }
 };
 
@@ -298,6 +380,14 @@ TEST_F(Cli, WhenTheDaemonExitedItsSessionStillHoldingTheLockIsWhatStopEnds) {
   EXPECT_EQ(st.exit_code, 0);
   EXPECT_THAT(st.out, AllOf(HasSubstr("pid " + std::to_string(pid) + " has exited"),
                             HasSubstr("processes " + std::to_string(child)), HasSubstr("still hold")));
+  const auto o = status_json({"--pidfile", pidfile()}, 0);
+  EXPECT_EQ(o.at("state"), str("running"));
+  EXPECT_EQ(o.at("verified"), (json_value{"bool", "false"}));
+  EXPECT_EQ(o.at("pid"), num(pid));
+  EXPECT_EQ(o.at("lock_holders"), (json_value{"list", std::to_string(child)}));
+  EXPECT_EQ(o.at("session").kind, "num");
+  EXPECT_EQ(o.at("uptime_seconds"), null());
+  EXPECT_THAT(o.at("error").text, HasSubstr("has exited"));
   // signal/reload only ever reach the verified daemon, which is gone.
   EXPECT_EQ(run({"reload", "--pidfile", pidfile()}).exit_code, 1);
   EXPECT_TRUE(alive(child));
@@ -520,6 +610,124 @@ TEST_F(Cli, UsageErrorsExitTwoNamingTheFlag) {
   EXPECT_EQ(run({"stop", "--help"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(path("app.pid")));
   EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+TEST_F(Cli, VersionPrintsTheReleaseFromVersionHpp) {
+  const auto r = run({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "daemoniker " DAEMONIKER_VERSION "\n");
+  EXPECT_EQ(r.err, "");
+  const auto help = run({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, AllOf(HasSubstr("--version"), HasSubstr("man daemoniker")));
+  // No web address: the project has none (the manual and docs/cli.md are the documentation).
+  for (const char* sub : {"start", "restart", "stop", "status", "signal", "reload"}) {
+    EXPECT_THAT(run({sub, "--help"}).out, ::testing::Not(HasSubstr("://"))) << sub;
+  }
+  EXPECT_THAT(help.out, ::testing::Not(HasSubstr("://")));
+}
+
+TEST_F(Cli, StatusJsonOfARunningDaemon) {
+  ASSERT_EQ(run({"start", "--pidfile", pidfile(), "--", "sleep", "60"}).exit_code, 0);
+  const long long pid = pid_in_file();
+  ::usleep(1'100'000);  // so that its uptime is at least a second
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  long long session = 0;  // field 6 of /proc/PID/stat: after state, ppid and pgrp
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state, ppid, pgrp;
+  fields >> state >> ppid >> pgrp >> session;
+  auto o = status_json({"--pidfile", pidfile()}, 0);
+  EXPECT_EQ(o["pid_file"], str(pidfile()));
+  EXPECT_EQ(o["state"], str("running"));
+  EXPECT_EQ(o["pid"], num(pid));
+  EXPECT_EQ(o["verified"], (json_value{"bool", "true"}));
+  EXPECT_EQ(o["uptime_seconds"].kind, "num");
+  EXPECT_GE(std::atoll(o["uptime_seconds"].text.c_str()), 1);
+  EXPECT_LT(std::atoll(o["uptime_seconds"].text.c_str()), 60);
+  EXPECT_EQ(o["lock_holders"], (json_value{"list", std::to_string(pid)}));
+  EXPECT_EQ(o["session"], num(session));
+  EXPECT_NE(session, pid) << "the daemon is not its session's leader";
+  EXPECT_EQ(o["error"], null());
+  EXPECT_EQ(run({"stop", "--pidfile", pidfile()}).exit_code, 0);
+  EXPECT_FALSE(alive(pid));
+  EXPECT_EQ(status_json({"--pidfile", pidfile()}, 3)["state"], str("absent"));
+}
+
+TEST_F(Cli, StatusJsonOfAStalePidFile) {
+  const pid_t gone = ::fork();
+  if (gone == 0) std::_Exit(0);
+  ASSERT_EQ(::waitpid(gone, nullptr, 0), gone);
+  write_file(path("app.pid"), std::to_string(gone) + "\n");
+  auto o = status_json({"--pidfile", pidfile()}, 1);
+  EXPECT_EQ(o["state"], str("stale"));
+  EXPECT_EQ(o["pid"], num(gone));
+  EXPECT_EQ(o["verified"], (json_value{"bool", "false"}));
+  EXPECT_EQ(o["uptime_seconds"], null());
+  EXPECT_EQ(o["lock_holders"], (json_value{"list", ""}));
+  EXPECT_EQ(o["session"], null());
+  EXPECT_EQ(o["error"], null());
+  write_file(path("app.pid"), "garbage\n");  // stale too, and no pid at all
+  o = status_json({"--pidfile", pidfile()}, 1);
+  EXPECT_EQ(o["state"], str("stale"));
+  EXPECT_EQ(o["pid"], null());
+}
+
+TEST_F(Cli, StatusJsonOfAnAbsentPidFileNamesItAbsolutelyAndEscapesIt) {
+  // Quote, backslash, newline, tab, a control character, UTF-8 (passed through) and a byte that
+  // is not UTF-8 (replaced by U+FFFD) in the name of a directory; the pid file named relative
+  // to it.
+  const std::string name = "we\"ird\\ \n\t\x01 \xc3\xa9 \xff end";
+  fs::create_directory(path(name));
+  auto o = status_json({"--pidfile", name + "/app.pid"}, 3, dir());
+  EXPECT_EQ(o["pid_file"], str(path("we\"ird\\ \n\t\x01 \xc3\xa9 \xef\xbf\xbd end/app.pid").string()));
+  EXPECT_EQ(o["state"], str("absent"));
+  EXPECT_EQ(o["pid"], null());
+  EXPECT_EQ(o["verified"], (json_value{"bool", "false"}));
+  EXPECT_EQ(o["uptime_seconds"], null());
+  EXPECT_EQ(o["lock_holders"], (json_value{"list", ""}));
+  EXPECT_EQ(o["session"], null());
+  EXPECT_EQ(o["error"], null());
+  // Made absolute, not resolved: through a symbolic link, the link's path.
+  fs::create_directory_symlink(path(name), path("link"));
+  EXPECT_EQ(status_json({"--pidfile", "link/app.pid"}, 3, dir())["pid_file"], str(path("link/app.pid").string()));
+  const auto r = run({"status", "--json", "--pidfile", name + "/app.pid"}, dir());
+  EXPECT_THAT(r.out, AllOf(HasSubstr("we\\\"ird\\\\ \\n\\t\\u0001 \xc3\xa9 \\ufffd end")));
+  // A usage error stays one: status 2, a message on stderr, nothing on stdout.
+  const auto bad = run({"status", "--json", "--pidfile", pidfile(), "--bogus"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--bogus"));
+  EXPECT_EQ(bad.out, "");
+}
+
+TEST_F(Cli, StatusJsonOfAnUnverifiedOrUnreadablePidFile) {
+  const pid_t other = sleeper();  // a live pid in a file without a lock
+  write_file(path("app.pid"), std::to_string(other) + "\n");
+  auto o = status_json({"--pidfile", pidfile()}, 4);
+  EXPECT_EQ(o["state"], str("unverified"));
+  EXPECT_EQ(o["pid"], num(other));
+  EXPECT_EQ(o["verified"], (json_value{"bool", "false"}));
+  EXPECT_EQ(o["uptime_seconds"], null());
+  EXPECT_EQ(o["lock_holders"], (json_value{"list", ""}));
+  EXPECT_EQ(o["session"], null());
+  EXPECT_EQ(o["error"].kind, "str");
+  EXPECT_THAT(o["error"].text, AllOf(HasSubstr("not locked"), HasSubstr("--exec")));
+  // A match that fails: still unverified, exit 1 (start-stop-daemon --status).
+  o = status_json({"--pidfile", pidfile(), "--name", "not-it"}, 1);
+  EXPECT_EQ(o["state"], str("unverified"));
+  EXPECT_THAT(o["error"].text, HasSubstr("not-it"));
+  // A match that holds: running, verified.
+  o = status_json({"--pidfile", pidfile(), "--name", "sleep"}, 0);
+  EXPECT_EQ(o["state"], str("running"));
+  EXPECT_EQ(o["verified"], (json_value{"bool", "true"}));
+  EXPECT_EQ(o["uptime_seconds"].kind, "num");
+  ::kill(other, SIGKILL);
+  EXPECT_EQ(::waitpid(other, nullptr, 0), other);
+  fs::remove(path("app.pid"));
+  fs::create_directory(path("app.pid"));
+  o = status_json({"--pidfile", pidfile()}, 4);
+  EXPECT_EQ(o["state"], str("unreadable"));
+  EXPECT_EQ(o["pid"], null());
+  EXPECT_THAT(o["error"].text, HasSubstr("not a regular file"));
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ packages=(
   python3             # tools/count_results.py (stdlib only)
   procps              # ps/pkill, used by tests that start daemons
   util-linux          # setsid, flock, ...
+  man-db              # man: //tests/cli:man_test formats daemoniker.1 with man --warnings
+  groff-base          # groff, which man runs; the test also checks with groff -ww
   # Reliability checks (docs/reliability.md):
   clang               # clang++ 14: builds the libFuzzer target (tools/fuzz.sh, //tests/fuzz)
   libclang-rt-14-dev  # clang's runtimes: libFuzzer, ASan, UBSan for clang++ -fsanitize=fuzzer,...

@@ -30,6 +30,11 @@ struct control_args {
   process_match match;
 };
 
+/// status: as control_args; --json prints one JSON object instead of the sentence.
+struct status_args : control_args {
+  bool json = false;
+};
+
 /// stop: as control_args, with its schedule.
 struct stop_args : control_args {
   std::string signal = "TERM", retry;
@@ -40,7 +45,7 @@ struct stop_args : control_args {
 
 int do_start(const start_args& a);
 int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule);
-int do_status(const control_args& a);
+int do_status(const status_args& a);
 int do_signal(const control_args& a, int sig);
 
 /// Removes a pid file that is stale — unlocked, naming no live process (a daemon that exec'd

@@ -20,6 +20,7 @@
 #include <daemoniker/pid_file.hpp>
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/cli/json.hpp"
 #include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::cli {
@@ -185,44 +186,50 @@ std::string remove_if_stale(const std::string& pidfile) {
   return outcome;
 }
 
-int do_status(const control_args& a) {
-  const examined e = detail::examine(a.pidfile, a.match);
-  const pid_file_status& st = e.status;
+namespace {
+
+// What status answers: its LSB exit code and its line of text.
+struct status_verdict {
+  int code;
+  std::string text;
+};
+
+status_verdict judge(const control_args& a, const pid_file_status& st) {
   switch (st.state) {
     case pid_file_state::running:
       if (st.verified) {
-        std::printf("running (pid %lld, up %lld s)\n", st.pid, static_cast<long long>(st.uptime.count()));
-        return 0;
+        return {0, "running (pid " + std::to_string(st.pid) + ", up " + std::to_string(st.uptime.count()) + " s)"};
       }
-      if (!a.match.empty()) {  // start-stop-daemon --status: no matching process
-        std::printf("not running as matched: %s\n", st.error.c_str());
-        return 1;
-      }
-      if (st.session != 0) {
-        std::printf("running: %s\n", orphaned_text(st, a.pidfile).c_str());
-        return 0;
-      }
-      std::printf("unknown: %s%s\n", st.error.c_str(),
-                  st.lock_holders.empty() ? "" : ("; held by " + pids_text(st.lock_holders)).c_str());
-      return 4;
+      if (!a.match.empty()) return {1, "not running as matched: " + st.error};  // start-stop-daemon --status
+      if (st.session != 0) return {0, "running: " + orphaned_text(st, a.pidfile)};
+      return {4, "unknown: " + st.error +
+                     (st.lock_holders.empty() ? "" : "; held by " + pids_text(st.lock_holders))};
     case pid_file_state::stale:
-      std::printf("dead, but pid file exists (%s, pid %lld)\n", a.pidfile.c_str(), st.pid);
-      return 1;
+      return {1, "dead, but pid file exists (" + a.pidfile + ", pid " + std::to_string(st.pid) + ")"};
     case pid_file_state::absent:
-      std::printf("not running\n");
-      return 3;
+      return {3, "not running"};
     case pid_file_state::unverified:
-      if (!a.match.empty()) {  // start-stop-daemon --status: no matching process
-        std::printf("dead, but pid file exists (%s)\n", st.error.c_str());
-        return 1;
-      }
-      std::printf("unknown: %s\n", st.error.c_str());
-      return 4;
+      if (!a.match.empty()) return {1, "dead, but pid file exists (" + st.error + ")"};  // as above
+      return {4, "unknown: " + st.error};
     case pid_file_state::unreadable:
-      std::printf("unknown: %s\n", st.error.c_str());
-      return 4;
+      return {4, "unknown: " + st.error};
   }
-  return 4;
+  return {4, "unknown: " + st.error};
+}
+
+}  // namespace
+
+int do_status(const status_args& a) {
+  const examined e = detail::examine(a.pidfile, a.match);
+  const status_verdict verdict = judge(a, e.status);
+  if (a.json) {  // the same exit code; the facts instead of the sentence
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(a.pidfile, ec);
+    std::fputs(status_json(ec ? a.pidfile : absolute.string(), e.status).c_str(), stdout);
+  } else {
+    std::printf("%s\n", verdict.text.c_str());
+  }
+  return verdict.code;
 }
 
 int do_stop(const stop_args& a, const std::vector<schedule_step>& schedule) {

@@ -3,10 +3,11 @@
 //
 //   daemoniker start   --pidfile P [options] -- PROGRAM ARGS...
 //   daemoniker stop    --pidfile P [--signal TERM] [--retry TERM/30/KILL/5] [--exec|--name|--user]
-//   daemoniker status  --pidfile P          (LSB: 0 running, 1 dead, 3 not running, 4 unknown)
+//   daemoniker status  --pidfile P [--json] (LSB: 0 running, 1 dead, 3 not running, 4 unknown)
 //   daemoniker signal  --pidfile P SIGNAL
 //   daemoniker reload  --pidfile P          (SIGHUP)
 //   daemoniker restart --pidfile P [options] -- PROGRAM ARGS...
+//   daemoniker --version
 //
 // Exit status 2 for usage errors (unknown flags, bad values), with a message naming the flag.
 // This file parses; start.cc and control.cc act.
@@ -19,6 +20,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <daemoniker/version.hpp>
 
 #include "daemoniker/cli/commands.hpp"
 #include "daemoniker/src/sys.hpp"
@@ -88,74 +90,88 @@ std::vector<schedule_step> stop_schedule(const stop_args& a) {
   return *schedule;
 }
 
-int run_command(int argc, char** argv) {
-  CLI::App app{"daemoniker: start, stop and watch daemons"};
-  app.require_subcommand(1);
-  app.footer("Run 'daemoniker COMMAND --help' for a command's options.");
+// Every subcommand's values, and which subcommand was given.
+struct command_line {
+  start_args start, restart;
+  stop_args stop, restart_stop;
+  status_args status;
+  control_args signal, reload;
+  std::string signal_name;
+  CLI::App *start_cmd = nullptr, *restart_cmd = nullptr, *stop_cmd = nullptr,
+           *status_cmd = nullptr, *signal_cmd = nullptr, *reload_cmd = nullptr;
+};
 
-  start_args start;
-  auto* start_cmd = app.add_subcommand("start", "Run PROGRAM as a daemon; exit 0 once it runs (and is ready)");
-  add_start_options(start_cmd, start);
+void define_commands(CLI::App& app, command_line& c) {
+  c.start_cmd = app.add_subcommand("start", "Run PROGRAM as a daemon; exit 0 once it runs (and is ready)");
+  add_start_options(c.start_cmd, c.start);
 
-  start_args restart;
-  stop_args restart_stop;
-  auto* restart_cmd = app.add_subcommand("restart", "Stop the daemon if it runs, then start PROGRAM");
-  add_start_options(restart_cmd, restart);
-  restart_cmd->add_option("--retry", restart_stop.retry, "stop schedule, as for stop");
-  restart_cmd->add_option("--exec", restart_stop.match.exec, "for stopping, as for stop");
-  restart_cmd->add_option("--name", restart_stop.match.name, "for stopping, as for stop");
-  restart_cmd->add_option("--kill-mode", restart_stop.kill_mode, "for stopping, as for stop")
+  c.restart_cmd = app.add_subcommand("restart", "Stop the daemon if it runs, then start PROGRAM");
+  add_start_options(c.restart_cmd, c.restart);
+  c.restart_cmd->add_option("--retry", c.restart_stop.retry, "stop schedule, as for stop");
+  c.restart_cmd->add_option("--exec", c.restart_stop.match.exec, "for stopping, as for stop");
+  c.restart_cmd->add_option("--name", c.restart_stop.match.name, "for stopping, as for stop");
+  c.restart_cmd->add_option("--kill-mode", c.restart_stop.kill_mode, "for stopping, as for stop")
       ->check(CLI::IsMember({"family", "process"}));
 
-  stop_args stop;
-  auto* stop_cmd = app.add_subcommand("stop", "Stop the daemon; exit 0 once it is gone");
-  add_match_options(stop_cmd, stop);
-  stop_cmd->add_option("--signal", stop.signal, "the first signal")->capture_default_str();
-  stop_cmd->add_option("--retry", stop.retry,
-                       "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
-  stop_cmd->add_option("--kill-mode", stop.kill_mode,
-                       "family: the daemon, what holds its lock and their descendants; process: "
-                       "the daemon's pid only (sshd-like daemons whose children must survive)")
+  c.stop_cmd = app.add_subcommand("stop", "Stop the daemon; exit 0 once it is gone");
+  add_match_options(c.stop_cmd, c.stop);
+  c.stop_cmd->add_option("--signal", c.stop.signal, "the first signal")->capture_default_str();
+  c.stop_cmd->add_option("--retry", c.stop.retry,
+                         "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
+  c.stop_cmd->add_option("--kill-mode", c.stop.kill_mode,
+                         "family: the daemon, what holds its lock and their descendants; process: "
+                         "the daemon's pid only (sshd-like daemons whose children must survive)")
       ->check(CLI::IsMember({"family", "process"}))
       ->capture_default_str();
 
-  control_args status;
-  auto* status_cmd = app.add_subcommand("status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown");
-  add_match_options(status_cmd, status);
+  c.status_cmd = app.add_subcommand("status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown");
+  add_match_options(c.status_cmd, c.status);
+  c.status_cmd->add_flag("--json", c.status.json,
+                         "print one JSON object (pid_file, state, pid, verified, uptime_seconds, "
+                         "lock_holders, session, error) instead of a sentence; same exit status");
 
-  control_args signal;
-  std::string signal_name_arg;
-  auto* signal_cmd = app.add_subcommand("signal", "Send SIGNAL to the daemon (only one verified as the pid file's)");
-  add_match_options(signal_cmd, signal);
-  signal_cmd->add_option("SIGNAL", signal_name_arg, "TERM, HUP, USR1, 9, ...")->required();
+  c.signal_cmd = app.add_subcommand("signal", "Send SIGNAL to the daemon (only one verified as the pid file's)");
+  add_match_options(c.signal_cmd, c.signal);
+  c.signal_cmd->add_option("SIGNAL", c.signal_name, "TERM, HUP, USR1, 9, ...")->required();
 
-  control_args reload;
-  auto* reload_cmd = app.add_subcommand("reload", "Send SIGHUP to the daemon");
-  add_match_options(reload_cmd, reload);
+  c.reload_cmd = app.add_subcommand("reload", "Send SIGHUP to the daemon");
+  add_match_options(c.reload_cmd, c.reload);
+}
 
+int dispatch(command_line& c) {
+  if (*c.start_cmd) return do_start(c.start);
+  if (*c.stop_cmd) return do_stop(c.stop, stop_schedule(c.stop));
+  if (*c.status_cmd) return do_status(c.status);
+  if (*c.signal_cmd) {
+    std::string error;
+    const auto sig = parse_signal(c.signal_name, error);
+    if (!sig) usage_error("SIGNAL " + error);
+    return do_signal(c.signal, *sig);
+  }
+  if (*c.reload_cmd) return do_signal(c.reload, SIGHUP);
+  if (*c.restart_cmd) {
+    c.restart_stop.pidfile = c.restart.pidfile;
+    if (const int stopped = do_stop(c.restart_stop, stop_schedule(c.restart_stop)); stopped != 0) return stopped;
+    return do_start(c.restart);
+  }
+  return kUsage;
+}
+
+int run_command(int argc, char** argv) {
+  CLI::App app{"daemoniker: start, stop and watch daemons"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "daemoniker " DAEMONIKER_VERSION, "print 'daemoniker VERSION' and exit");
+  app.footer("Run 'daemoniker COMMAND --help' for a command's options, 'man daemoniker' for the manual\n"
+             "(docs/cli.md in the source).");
+  command_line c;
+  define_commands(app, c);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kUsage;
   }
-
-  if (*start_cmd) return do_start(start);
-  if (*stop_cmd) return do_stop(stop, stop_schedule(stop));
-  if (*status_cmd) return do_status(status);
-  if (*signal_cmd) {
-    std::string error;
-    const auto sig = parse_signal(signal_name_arg, error);
-    if (!sig) usage_error("SIGNAL " + error);
-    return do_signal(signal, *sig);
-  }
-  if (*reload_cmd) return do_signal(reload, SIGHUP);
-  if (*restart_cmd) {
-    restart_stop.pidfile = restart.pidfile;
-    if (const int stopped = do_stop(restart_stop, stop_schedule(restart_stop)); stopped != 0) return stopped;
-    return do_start(restart);
-  }
-  return kUsage;
+  return dispatch(c);
 }
 
 }  // namespace
