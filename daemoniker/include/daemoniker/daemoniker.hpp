@@ -40,6 +40,7 @@
 #include "daemoniker/policy/redirect.hpp"
 #include "daemoniker/result.hpp"
 #include "daemoniker/signals.hpp"
+#include "daemoniker/version.hpp"
 #if defined(_WIN32)
 #include "daemoniker/policy/reexec.hpp"
 #endif
