@@ -49,6 +49,11 @@ if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>
 fi
 
 missing=()
+# npm fetches buildifier (below): Debian has none, the npm registry the real one. Debian's npm
+# package brings nodejs; a machine that has node and npm from elsewhere keeps them (Debian's npm
+# conflicts with other nodejs packages).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
@@ -72,6 +77,19 @@ for tool in bazel g++ python3 x86_64-w64-mingw32-g++-posix wine wineserver; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installation."
 done
 say "ready: bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), $(g++ --version | head -n1)"
+
+# buildifier, the Bazel files' linter (tools/buildifier.sh): the npm registry's @bazel/buildifier
+# ships Google's own binary. Pinned, cached outside the checkout; nothing to do when it is there.
+buildifier_version=8.2.1
+buildifier_dir=/var/cache/daemoniker/buildifier-$buildifier_version
+if [[ ! -x $buildifier_dir/node_modules/.bin/buildifier ]]; then
+  say "npm install @bazel/buildifier@$buildifier_version"
+  mkdir -p "$buildifier_dir"
+  npm install --prefix "$buildifier_dir" --no-audit --no-fund --silent \
+    "@bazel/buildifier@$buildifier_version" || die "cannot install buildifier from the npm registry."
+fi
+"$buildifier_dir/node_modules/.bin/buildifier" --version | grep -q "version: $buildifier_version" ||
+  die "$buildifier_dir holds no working buildifier $buildifier_version."
 
 # The root file system systemd-nspawn boots for //tests/systemd (real systemd as PID 1): built
 # once from Debian's mirror with debootstrap, cached in /var/cache/daemoniker (outside the

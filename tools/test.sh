@@ -13,7 +13,8 @@
 #   3. natively under ASan+UBSan:      bazel test --config=asan-ubsan //...
 #      (own output directory; tests tagged "fuzz" are left out: the fuzzer is
 #      built with ASan+UBSan by clang already; so are tests tagged "no-sanitizers": the
-#      systemd-nspawn container has no sanitizer runtime for the binaries it runs)
+#      systemd-nspawn container has no sanitizer runtime for the binaries it runs; and
+#      tests tagged "consumer", which build other workspaces with their own flags)
 # --sanitizers-only runs just that one.
 #
 # Around the runs, tools/check_leftovers.sh looks for processes and temporary
@@ -63,7 +64,8 @@ for run in "${runs[@]}"; do
   config=()
   [[ $run == windows ]] && config=(--config=windows)
   # Benchmarks stay filtered out (.bazelrc); so does the fuzzer (see above).
-  [[ $run == sanitizers ]] && config=(--config=asan-ubsan --test_tag_filters=-benchmark,-fuzz,-no-sanitizers)
+  # Consumer tests build other workspaces with their own flags: nothing to sanitize.
+  [[ $run == sanitizers ]] && config=(--config=asan-ubsan --test_tag_filters=-benchmark,-fuzz,-no-sanitizers,-consumer)
   echo "test.sh: bazel test ${flags[*]} ${config[*]} $* //..."
   bazel test "${flags[@]}" "${config[@]}" "$@" -- //...
   status=$?
@@ -76,6 +78,15 @@ for run in "${runs[@]}"; do
 done
 
 if ! bash tools/check_leftovers.sh check "$leftovers"; then
+  ((overall == 0)) && overall=3
+fi
+
+# The Bazel files must be clean under buildifier (format and --lint=warn) in every run.
+if lint_out=$(bash tools/buildifier.sh 2>&1); then
+  echo "test.sh: check buildifier: passed (${lint_out##*$'\n'})"
+else
+  echo "$lint_out" | tail -n 40
+  echo "test.sh: check buildifier: failed: ${lint_out##*$'\n'}"
   ((overall == 0)) && overall=3
 fi
 
