@@ -324,7 +324,7 @@ TEST_F(Cli, HostilePidFilesAreNeverSignalled) {
     EXPECT_FALSE(fs::exists(path("app.pid"))) << "stale '" << content << "' kept";
   }
   // (pid 1 is covered in its own pid namespace, where it can trap signals: tests/hostile.)
-  for (const std::string content : {self, group, session}) {
+  for (const std::string& content : {self, group, session}) {
     if (std::stoll(content) <= 1) continue;  // a sandbox's pid namespace may show 0 for them
     write_file(path("app.pid"), content + "\n");
     for (const auto& args : std::vector<std::vector<std::string>>{
@@ -895,7 +895,7 @@ TEST_F(CliAdversary, ASharedLockOnAStaleFileNeitherBlocksNorGetsSignalled) {
 
 TEST_F(CliAdversary, ContentThatStartsWithALivePidIsNeverDeleted) {
   const pid_t other = bystander();
-  for (const std::string content : {std::string(" extra"), std::string("\n3"), std::string(80, ' ')}) {
+  for (const std::string& content : {std::string(" extra"), std::string("\n3"), std::string(80, ' ')}) {
     write_file(path("app.pid"), std::to_string(other) + content + "\n");
     EXPECT_EQ(run({"status", "--pidfile", pidfile()}).exit_code, 4) << content;
     EXPECT_EQ(run({"stop", "--pidfile", pidfile()}).exit_code, 1) << content;
