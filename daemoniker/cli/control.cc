@@ -81,11 +81,13 @@ struct stop_target {
   }
 
   // A pidfd turns readable a moment before /proc shows its process as a zombie: wait for that
-  // (a few microseconds; 0.5 s at most), or the pid file would still look like a live pid's.
+  // (a few microseconds; 0.5 s at most, looking every 50 µs), or the pid file would still look
+  // like a live pid's.
   void settle() const {
+    const struct timespec tick {0, 50'000};
     for (const auto& m : members) {
       const std::string stat = "/proc/" + std::to_string(m.pid()) + "/stat";
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < 10'000; ++i) {
         char buf[512] = {};
         const int fd = os::open(stat.c_str(), O_RDONLY | O_CLOEXEC, 0);
         if (fd == -1) break;
@@ -93,7 +95,7 @@ struct stop_target {
         os::close(fd);
         const char* close = n > 0 ? std::strrchr(buf, ')') : nullptr;
         if (close == nullptr || close[1] == '\0' || close[2] == 'Z' || close[2] == 'X') break;
-        os::poll(nullptr, 0, 5);
+        os::nanosleep(&tick, nullptr);
       }
     }
   }
@@ -113,17 +115,19 @@ struct stop_target {
     }
   }
 
-  // Waits until gone or `until`; a member's pidfd wakes us as soon as it exits.
+  // Waits until gone or `until`; any member's pidfd wakes us as soon as it exits. Only a lock
+  // still held once every member exited (by a process that is not one) is looked at again
+  // every 10 ms.
   bool wait(clock_type::time_point until) const {
     while (!gone()) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock_type::now());
       if (left.count() <= 0) return false;
       const int slice = static_cast<int>(std::min<long long>(left.count(), 10));
-      bool waited = false;
-      for (const auto& m : members) {
-        if (!waited && m.alive()) waited = (m.wait_exit(slice), true);
+      if (any_alive()) {
+        detail::wait_any_exit(members, static_cast<int>(std::min<long long>(left.count(), 1000)));
+      } else {
+        os::poll(nullptr, 0, slice);
       }
-      if (!waited) os::poll(nullptr, 0, slice);
     }
     return true;
   }

@@ -185,6 +185,20 @@ bool pinned::wait_exit(int ms) const noexcept {
   return r > 0;
 }
 
+void wait_any_exit(const std::vector<pinned>& processes, int ms) noexcept {
+  std::vector<struct pollfd> fds;
+  try {
+    for (const auto& p : processes) {
+      if (p.alive()) fds.push_back({p.fd(), POLLIN, 0});
+    }
+  } catch (...) {  // no memory: the caller looks again
+    return;
+  }
+  if (fds.empty()) return;
+  while (os::poll(fds.data(), fds.size(), ms) == -1 && errno == EINTR) {
+  }
+}
+
 std::vector<pinned> pin_family(const examined& e) {
   const pid_file_status& st = e.status;
   if (st.session == 0 || !made_by_daemonization(static_cast<pid_t>(st.session))) return {};

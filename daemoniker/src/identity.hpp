@@ -83,6 +83,10 @@ class pinned {
   int fd_ = -1;
 };
 
+/// Waits up to `ms` milliseconds until one of the processes still alive exits (its pidfd turns
+/// readable); at once when none is alive. One poll() over every pidfd: no polling interval.
+void wait_any_exit(const std::vector<pinned>& processes, int ms) noexcept;
+
 /// What inspect_pid_file() found, and the file it found it in.
 struct examined {
   pid_file_status status;
