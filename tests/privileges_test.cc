@@ -223,6 +223,30 @@ TEST_F(Privileges, AnUnknownUserIsRefusedBeforeAnythingStarts) {
   EXPECT_THAT(children(), ::testing::IsEmpty());
 }
 
+// A numeric id past uid_t's range must not wrap (4294967296 would be 0: root), and a number too
+// big for any integer must not throw out of try_daemonize(): each is refused, nothing started.
+TEST_F(Privileges, NumericIdsOutOfRangeAreRefusedNotWrappedToRoot) {
+  const std::pair<drop_privileges, std::string> cases[] = {
+      {{.user = "4294967296"}, "drop_privileges::user '4294967296' is not a user id"},
+      {{.user = "4294967295"}, "drop_privileges::user '4294967295' is not a user id"},
+      {{.user = "99999999999999999999"}, "drop_privileges::user '99999999999999999999' is not a user id"},
+      {{.user = "0", .group = "4294967296"}, "drop_privileges::group '4294967296' is not a group id"},
+  };
+  for (const auto& [policy, message] : cases) {
+    const auto r = invoke([&] {
+      privileged d{{}, {}, {}, {}, policy};
+      const auto result = d.try_daemonize(path("app.pid"), {});
+      if (result) std::_Exit(result.is_daemon() ? 0 : 3);  // started: must not happen
+      std::fprintf(stderr, "%s\n", result.error().message.c_str());
+      std::_Exit(result.error().step == "privileges" ? 1 : 4);
+    });
+    EXPECT_EQ(r.exit_code, 1) << message << "\n" << r.stderr_text;
+    EXPECT_THAT(r.stderr_text, HasSubstr(message));
+    EXPECT_FALSE(fs::exists(path("app.pid")));
+    EXPECT_THAT(children(), ::testing::IsEmpty());
+  }
+}
+
 TEST_F(Privileges, TheCommandRunsAProgramAsAnotherUser) {
   const char* cli = std::getenv("DAEMONIKER_CLI");
   int report[2];

@@ -1,6 +1,8 @@
 // PrivilegePolicy: resolving who the daemon becomes (invoking process), and becoming it
 // (the daemon, in the fork window: async-signal-safe system calls only).
 #include <cerrno>
+#include <charconv>
+#include <optional>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -39,6 +41,17 @@ bool numeric(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
+// A numeric user or group id: 0 to 4294967294 ((uid_t)-1 means "unchanged" to the kernel, and a
+// larger number would wrap — 4294967296 to 0, root). Nothing for anything else.
+std::optional<unsigned> id_of(const std::string& s) {
+  unsigned long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v >= 0xffffffffULL) return std::nullopt;
+  return static_cast<unsigned>(v);
+}
+
+constexpr std::size_t kMaxGroups = 256;  // what apply_credentials() can hand to setgroups()
+
 step_status refuse(const std::string& message) {
   return step_status::failure(step::privileges, 0, message.c_str());
 }
@@ -64,17 +77,21 @@ step_status drop_privileges::prepare(plan& p) const {
   }
 
   // The user, by name or id.
+  const std::optional<unsigned> uid = numeric(user) ? id_of(user) : std::nullopt;
+  if (numeric(user) && !uid) {
+    return refuse("drop_privileges::user '" + user + "' is not a user id: ids go from 0 to 4294967294");
+  }
   std::vector<char> buf(16384);
   passwd pw{};
   passwd* found = nullptr;
-  const int e = numeric(user) ? ::getpwuid_r(static_cast<uid_t>(std::stoul(user)), &pw, buf.data(), buf.size(), &found)
-                              : ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+  const int e = uid ? ::getpwuid_r(static_cast<uid_t>(*uid), &pw, buf.data(), buf.size(), &found)
+                    : ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
   if (found == nullptr) {
-    if (!numeric(user)) {
+    if (!uid) {
       return step_status::failure(step::privileges, e,
                                   ("no such user '" + user + "': create it, or give a numeric id").c_str());
     }
-    id.uid = static_cast<unsigned>(std::stoul(user));  // an id without a passwd entry
+    id.uid = *uid;  // an id without a passwd entry
     id.gid = id.uid;
   } else {
     id.uid = pw.pw_uid;
@@ -83,14 +100,21 @@ step_status drop_privileges::prepare(plan& p) const {
   // The group, by name or id.
   if (!group.empty()) {
     if (numeric(group)) {
-      id.gid = static_cast<unsigned>(std::stoul(group));
+      const std::optional<unsigned> gid = id_of(group);
+      if (!gid) {
+        return refuse("drop_privileges::group '" + group +
+                      "' is not a group id: ids go from 0 to 4294967294");
+      }
+      id.gid = *gid;
     } else {
       std::vector<char> gbuf(16384);
       struct group gr{};
       struct group* gfound = nullptr;
-      ::getgrnam_r(group.c_str(), &gr, gbuf.data(), gbuf.size(), &gfound);
+      const int ge = ::getgrnam_r(group.c_str(), &gr, gbuf.data(), gbuf.size(), &gfound);
       if (gfound == nullptr) {
-        return refuse("no such group '" + group + "': create it, or give a numeric id");
+        return step_status::failure(
+            step::privileges, ge,
+            ("no such group '" + group + "': create it, or give a numeric id").c_str());
       }
       id.gid = gr.gr_gid;
     }
@@ -105,6 +129,11 @@ step_status drop_privileges::prepare(plan& p) const {
       groups.resize(static_cast<std::size_t>(n));
     }
     groups.resize(static_cast<std::size_t>(n));
+    if (groups.size() > kMaxGroups) {
+      return refuse("user '" + user + "' is in " + std::to_string(groups.size()) +
+                    " groups; the daemon can take at most " + std::to_string(kMaxGroups) +
+                    ": drop some, or run it as a user in fewer");
+    }
     for (const gid_t g : groups) id.groups.push_back(g);
   } else {
     id.groups.push_back(id.gid);
@@ -136,8 +165,8 @@ step_status apply_credentials(const plan& p) noexcept {
     return step_status::failure(step::privileges, errno, "setpriority");
   }
   if (!id.change_user) return {};
-  gid_t groups[256];
-  const std::size_t n = id.groups.size() < 256 ? id.groups.size() : 256;
+  gid_t groups[kMaxGroups];
+  const std::size_t n = id.groups.size() < kMaxGroups ? id.groups.size() : kMaxGroups;
   for (std::size_t i = 0; i < n; ++i) groups[i] = static_cast<gid_t>(id.groups[i]);
   const auto gid = static_cast<gid_t>(id.gid);
   const auto uid = static_cast<uid_t>(id.uid);
