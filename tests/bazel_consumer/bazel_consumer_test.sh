@@ -6,7 +6,8 @@
 #      builds //:server in an output root of its own (cold), knowing none of our flags;
 #   3. the program daemonizes: exit 0, the pid file holds the daemon's pid, the daemon wrote its
 #      marker, is in a new session, and SIGTERM ends it and removes the pid file;
-#   4. without the C++20 line of .bazelrc, the build stops at the one error naming that line.
+#   4. a consumer cannot include daemoniker's private headers (src/: the seam, the wire record);
+#   5. without the C++20 line of .bazelrc, the build stops at the one error naming that line.
 # Prints the cold build time. Everything it starts is stopped, its Bazel server shut down.
 set -u
 export LC_ALL=C
@@ -86,7 +87,26 @@ daemon=""
 [[ ! -e $pidfile ]] || fail "the pid file outlived the daemon"
 echo "the program daemonized, ran and stopped cleanly"
 
-# 4. Without C++20: one error that names the fix.
+# 4. The private headers are not the consumer's: the seam and the wire format cannot be included.
+for private in daemoniker/src/sys.hpp daemoniker/src/wire.hpp daemoniker/src/identity.hpp; do
+  printf '#include "%s"\nint main() {}\n' "$private" >peek.cc
+  cat >BUILD.bazel <<PEEK
+$(cat "$files/consumer.BUILD")
+
+cc_binary(
+    name = "peek",
+    srcs = ["peek.cc"],
+    deps = ["@daemoniker//daemoniker"],
+)
+PEEK
+  b build //:peek >"$work/peek.log" 2>&1 && fail "a consumer could include $private"
+  grep -q "$private: No such file" "$work/peek.log" ||
+    { tail -n 20 "$work/peek.log"; fail "including $private failed, but not for want of the file"; }
+done
+cp "$files/consumer.BUILD" BUILD.bazel
+echo "the private headers (seam, wire record, identity) are out of a consumer's reach"
+
+# 5. Without C++20: one error that names the fix.
 rm .bazelrc
 b build //:server >"$work/cxx17.log" 2>&1 && fail "built without -std=c++20"
 grep -q 'daemoniker needs C++20: Bazel: build --cxxopt=-std=c++20' "$work/cxx17.log" ||
