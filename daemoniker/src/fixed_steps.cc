@@ -1,4 +1,4 @@
-// The fixed steps of daemonization that are not policies, and how the invoking process ends.
+// The fixed steps of daemonization that are not policies (src/fixed_steps.hpp).
 #if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <errno.h>
 #include <signal.h>

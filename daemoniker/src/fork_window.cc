@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstddef>
 
+#include "daemoniker/src/confirmation.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 
@@ -180,7 +181,6 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
 }
 
 
-bool confirmation_pending() noexcept { return pending_channel != -1; }
 
 void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
   if (pending_channel == -1) return;

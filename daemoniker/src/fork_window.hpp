@@ -32,7 +32,7 @@ struct relaunch {
   int hand;           // the daemon's end of the handoff channel: plan and arguments arrive here
 };
 
-/// The first child, and after it returns, the daemon: detach, setsid, fork; the daemon settles
+/// The first child, and after it returns, the daemon: scrub, setsid, fork; the daemon settles
 /// (or execs `exec`) and confirms on down[1]; the first child relays to `up`. Async-signal-safe.
 void become_daemon(plan& p, const stages& st, int up, const int down[2], const relaunch* exec) noexcept;
 /// In a daemon whose confirmation is deferred (await_ready): notify_ready() reports on `fd`.

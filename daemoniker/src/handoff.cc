@@ -9,12 +9,10 @@
 #include "daemoniker/activation.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/notify.hpp"
+#include "daemoniker/src/confirmation.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker {
-namespace detail {
-void stayed_in_container() noexcept;  // src/notify.cc: READY=1 without MAINPID then
-}  // namespace detail
 namespace {
 
 using detail::retry_eintr;

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "signal_safe_text.hpp"
 #include "daemoniker/src/sys.hpp"
@@ -303,7 +304,10 @@ std::string mismatch(pid_t pid, const process_match& m) {
     char* end = nullptr;
     long long uid = std::strtoll(m.user.c_str(), &end, 10);
     if (end == m.user.c_str() || *end != '\0') {
-      const passwd* pw = ::getpwnam(m.user.c_str());
+      std::vector<char> buf(16384);
+      passwd entry{};
+      passwd* pw = nullptr;
+      ::getpwnam_r(m.user.c_str(), &entry, buf.data(), buf.size(), &pw);  // reentrant: send() may run in any thread
       if (pw == nullptr) return "--user " + m.user + ": no such user";
       uid = pw->pw_uid;
     }
@@ -445,10 +449,7 @@ examined examine(const std::filesystem::path& pid_file, const process_match& mat
     char buf[64];
     const ssize_t n = os::pread(fd, buf, sizeof buf - 1, 0);
     // The number the file starts with, as start-stop-daemon reads it ("1234\n", "1234 extra").
-    buf[n > 0 ? n : 0] = '\0';
-    const char* digits = buf + std::strspn(buf, " \t\r\n");
-    const long long leading = std::isdigit(static_cast<unsigned char>(*digits)) != 0 ? std::strtoll(digits, nullptr, 10) : 0;
-    st.pid = leading > 0 && leading <= 0x3fffffff ? leading : 0;
+    st.pid = leading_pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
     // The lock, not the pid, tells whether the daemon runs; a daemon's lock is exclusive. A
     // file that only shared locks hold (anyone who can read it may take one) has no daemon.
     // Both tests are dropped at once, by close.

@@ -2,6 +2,7 @@
 // NOTIFY_SOCKET (the sd_notify datagram protocol, written here: no libsystemd), and s6's
 // notification fd.
 #include "daemoniker/notify.hpp"
+#include "daemoniker/src/confirmation.hpp"
 #include "daemoniker/src/sys.hpp"
 
 #include <cstdlib>
@@ -18,10 +19,6 @@
 
 namespace daemoniker {
 namespace detail {
-// The handoff's side (src/handoff.cc, src/windows/handoff.cc).
-void confirm_startup(bool ready, const char* message, int exit_code) noexcept;
-void extend_confirmation(std::chrono::milliseconds more) noexcept;
-
 namespace {
 bool container_main = false;
 }  // namespace

@@ -6,13 +6,11 @@
 #include <system_error>
 
 #include "daemoniker/src/identity.hpp"
+#include "daemoniker/src/send_refusal.hpp"
 #include "daemoniker/pid_file.hpp"
 
 namespace daemoniker {
 
-namespace detail {
-std::optional<std::system_error> send_refusal(const pid_file_status& st, const std::string& where);
-}  // namespace detail
 
 pid_file_status inspect_pid_file(const std::filesystem::path& pid_file,
                                  const process_match& match) noexcept {

@@ -4,7 +4,7 @@
 #include <string>
 #include <system_error>
 
-#include "daemoniker/pid_file.hpp"
+#include "daemoniker/src/send_refusal.hpp"
 
 namespace daemoniker::detail {
 

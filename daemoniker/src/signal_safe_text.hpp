@@ -61,4 +61,18 @@ inline long long parse_pid(const char* s, std::size_t n, long long max = 0x3ffff
   return i == n ? v : 0;
 }
 
+/// The number a pid file starts with, as start-stop-daemon reads it — for files another tool
+/// may have written ("1234\n", " 1234 extra"): blanks, then digits, anything after. 0 when it
+/// does not start with a number from 1 to `max`. (Our own files are read with parse_pid.)
+inline long long leading_pid(const char* s, std::size_t n, long long max = 0x3fffffffLL) noexcept {
+  std::size_t i = 0;
+  while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  long long v = 0;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) {
+    v = v * 10 + (s[i] - '0');
+    if (v > max) return 0;
+  }
+  return v;
+}
+
 }  // namespace daemoniker::detail

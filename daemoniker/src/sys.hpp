@@ -3,15 +3,24 @@
 // Every system call daemoniker makes — daemonization from the invoking process's checks
 // through fork, the fork window, the pid file, the privilege drop and the re-exec to the
 // confirmation; looking at a daemon from outside (identity, pid files, send); the signal
-// listener; readiness notification; the daemoniker command's own — is a call to `os::name(...)`, declared here from the one
-// list below. Two definitions exist, and a program links exactly one:
-//   - src/sys_direct.cc (in //daemoniker): each `os::` function calls the system directly;
+// listener; readiness notification; the daemoniker command's own — is a call to
+// `os::name(...)`, declared here from the one list below. Two definitions exist, and a program
+// links exactly one:
+//   - src/sys_direct.cc (in //daemoniker): each `os::` function is a one-line wrapper that calls
+//     the system directly (no table, no pointer to go through);
 //   - src/sys_faults.cc (testonly, //daemoniker:with_fault_injection): each goes through a
 //     mutable table (src/sys_faults.hpp), so that a test can make any call fail with a chosen
 //     errno, hang or crash; fork() copies the table into the daemon.
-// What is deliberately not here: user and group lookups (getpwnam_r & co. go through NSS, a
-// library, in the invoking process only), the environment (setenv/unsetenv are memory),
-// clock_gettime and sysconf (no failure to inject), _exit.
+// What is deliberately not here:
+//   - _exit (nothing to inject: it cannot fail);
+//   - and, outside the fork window only: user and group lookups (getpwnam_r & co. go through
+//     NSS, a library); the environment (setenv/unsetenv are memory), clock_gettime, sysconf;
+//     the invoking process's and the command's messages on stdio;
+//   - small reads and queries through the standard library, in the invoking process and the
+//     command: /proc/PID/comm (std::ifstream, supervisor detection and the command's checks),
+//     the working directory (std::filesystem::current_path/absolute), file sizes;
+//   - signal_handler's listener thread (std::thread).
+// Windows has no seam: its backend (src/windows/) calls Win32 directly.
 // Private to daemoniker: neither installed nor visible to users.
 #pragma once
 

@@ -1,6 +1,6 @@
 // On Windows, drop_privileges is refused at compile time, naming the platform and the fix.
 // target: windows
-// expect: daemoniker: drop_privileges works on POSIX only, not on Windows
+// expect: daemoniker: this PrivilegePolicy works on POSIX only, not on Windows (drop_privileges
 #include <daemoniker/daemoniker.hpp>
 
 void use() {

@@ -4,7 +4,7 @@
 //     // == basic_daemonizer<no_pid_file, redirect_stdio, proc_fd_sweep, fork_handoff>
 //
 // Each policy is put in its slot by the concept it models (pid_policy, redirect_policy,
-// fd_policy, handoff_policy); slots not named keep their default. A type that models no family,
+// fd_policy, handoff_policy, privilege_policy); slots not named keep their default. A type that models no family,
 // or two, and two policies for one slot, are compile errors that say so.
 #pragma once
 
@@ -51,7 +51,8 @@ struct compose {
                 "daemoniker::daemonizer_with: every argument must model exactly one of "
                 "pid_policy, redirect_policy, fd_policy, handoff_policy, privilege_policy — see "
                 "docs/policies.md "
-                "(use basic_daemonizer<Pid, Redirect, Fd, Handoff> for a type that models several)");
+                "(use basic_daemonizer<Pid, Redirect, Fd, Handoff, Privilege> for a type that models "
+                "several)");
 
   static constexpr auto given = hana::tuple_t<Policies...>;
 

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "daemoniker/fwd.hpp"
+
 namespace daemoniker {
 
 /// The step of daemonization that failed, reported to the invoking process.
@@ -109,7 +111,6 @@ struct plan {
   [[nodiscard]] bool is_shielded(int fd) const noexcept;
 };
 
-struct options;
 
 /// Validates `opts` and resolves them into the plan the policies receive — what a daemonizer
 /// does first, in the invoking process; policy tests (daemoniker/testing/) use it to make

@@ -1,5 +1,4 @@
-// Windows: the fixed steps, the policies that have nothing to do, and how the invoking process
-// ends. umask, shielded_fds and fd_fallback_limit are accepted and unused, as in the spec.
+// Windows: the fixed steps, and the policies that have nothing to do. umask, shielded_fds and fd_fallback_limit are accepted and unused, as in the spec.
 #if defined(_WIN32)
 #include <cstdio>
 #include <cstdlib>

@@ -30,6 +30,7 @@
 #include "daemoniker/src/messages.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/policy/reexec.hpp"
+#include "../confirmation.hpp"
 #include "../wire.hpp"
 #include "win32.hpp"
 
@@ -279,7 +280,7 @@ role await_verdict(plan& p, const stages& st, PROCESS_INFORMATION& pi, HANDLE& r
       got = 0;
       if (r.magic != record::kMagic) {
         ::TerminateProcess(pi.hProcess, 1);
-        return fail(step_status::failure(step::startup, 0, "garbled report from the daemon"));
+        return fail(step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
       }
       if (r.kind == record::ready) {
         close_handle(pi.hProcess);
@@ -295,6 +296,9 @@ role await_verdict(plan& p, const stages& st, PROCESS_INFORMATION& pi, HANDLE& r
       if (r.kind == record::rejected) {  // the program said it cannot start: it exits now
         p.daemon_pid = daemon;
         r.status.failed = step::rejected;
+      } else if (r.kind != record::failed) {  // as on POSIX: only these end the wait
+        ::TerminateProcess(pi.hProcess, 1);
+        return fail(step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
       }
       return fail(r.status);
     }

@@ -16,12 +16,10 @@
 #include "daemoniker/signals.hpp"
 #include "../signal_state.hpp"
 #include "win32.hpp"
+#include "../send_refusal.hpp"
 #include "../signal_safe_text.hpp"
 
 namespace daemoniker {
-namespace detail {
-std::optional<std::system_error> send_refusal(const pid_file_status& st, const std::string& where);
-}  // namespace detail
 namespace {
 
 constexpr int kHup = 1, kInt = 2, kQuit = 3, kTerm = 15;
@@ -124,7 +122,7 @@ pid_file_status examine(const std::filesystem::path& pid_file, FILETIME& written
   char buf[64] = {};
   DWORD n = 0;
   OVERLAPPED from_start{};
-  if (::ReadFile(h, buf, sizeof buf, &n, &from_start) && n < sizeof buf) st.pid = detail::parse_pid(buf, n, 0xffffffffLL);
+  if (::ReadFile(h, buf, sizeof buf, &n, &from_start) && n < sizeof buf) st.pid = detail::leading_pid(buf, n, 0xffffffffLL);  // as on POSIX
   FILETIME created{}, accessed{};
   ::GetFileTime(h, &created, &accessed, &written);
   OVERLAPPED at{};

@@ -29,18 +29,6 @@ template <class P> concept has_launch = requires(P& p, plan& pl, const stages& s
 
 #define DAEMONIKER_POLICY_DOC " — see docs/policies.md#"
 
-template <class P>
-consteval bool check_pid_policy() {
-  static_assert(has_validate<P>, "daemoniker: the PidPolicy has no member `daemoniker::step_status validate(const daemoniker::plan&)`" DAEMONIKER_POLICY_DOC "pidpolicy");
-  static_assert(has_acquire<P>, "daemoniker: the PidPolicy has no member `daemoniker::step_status acquire(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
-  static_assert(has_abandon<P>, "daemoniker: the PidPolicy has no member `void abandon(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
-  static_assert(has_keep_until_exit<P>, "daemoniker: the PidPolicy has no member `void keep_until_exit(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
-  static_assert(has_reclaim<P>, "daemoniker: the PidPolicy has no member `void reclaim(const daemoniker::plan&, long long pid) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
-  static_assert(!(has_validate<P> && has_acquire<P> && has_abandon<P> && has_keep_until_exit<P> && has_reclaim<P>) || pid_policy<P>,
-                "daemoniker: the PidPolicy's members have the wrong form: acquire/abandon/keep_until_exit/reclaim must be noexcept (they run where nothing may throw) and validate/acquire must return daemoniker::step_status" DAEMONIKER_POLICY_DOC "pidpolicy");
-  return pid_policy<P>;
-}
-
 // A model that declares `static constexpr bool posix_only = true;` cannot work on Windows:
 // using it there is an error naming the platform and the model to use instead, rather than a
 // no-op that reports success.
@@ -53,9 +41,24 @@ inline constexpr bool on_windows = false;
 #endif
 
 template <class P>
+consteval bool check_pid_policy() {
+  static_assert(has_validate<P>, "daemoniker: the PidPolicy has no member `daemoniker::step_status validate(const daemoniker::plan&)`" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(has_acquire<P>, "daemoniker: the PidPolicy has no member `daemoniker::step_status acquire(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(has_abandon<P>, "daemoniker: the PidPolicy has no member `void abandon(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(has_keep_until_exit<P>, "daemoniker: the PidPolicy has no member `void keep_until_exit(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(has_reclaim<P>, "daemoniker: the PidPolicy has no member `void reclaim(const daemoniker::plan&, long long pid) noexcept`" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(!(has_validate<P> && has_acquire<P> && has_abandon<P> && has_keep_until_exit<P> && has_reclaim<P>) || pid_policy<P>,
+                "daemoniker: the PidPolicy's members have the wrong form: acquire/abandon/keep_until_exit/reclaim must be noexcept (they run where nothing may throw) and validate/acquire must return daemoniker::step_status" DAEMONIKER_POLICY_DOC "pidpolicy");
+  static_assert(!(on_windows && posix_only_v<P>), "daemoniker: this PidPolicy works on POSIX only, not on Windows (it declares posix_only)");
+  return pid_policy<P>;
+}
+
+
+template <class P>
 consteval bool check_redirect_policy() {
   static_assert(has_redirect<P>, "daemoniker: the RedirectPolicy has no member `daemoniker::step_status redirect(const daemoniker::plan&) noexcept`" DAEMONIKER_POLICY_DOC "redirectpolicy");
   static_assert(!has_redirect<P> || redirect_policy<P>, "daemoniker: the RedirectPolicy's redirect() must be noexcept and return daemoniker::step_status (it runs between fork() and confirmation, where nothing may throw)" DAEMONIKER_POLICY_DOC "redirectpolicy");
+  static_assert(!(on_windows && posix_only_v<P>), "daemoniker: this RedirectPolicy works on POSIX only, not on Windows (it declares posix_only)");
   return redirect_policy<P>;
 }
 
@@ -83,9 +86,9 @@ consteval bool check_privilege_policy() {
                 "daemoniker: the PrivilegePolicy has no member `daemoniker::step_status "
                 "prepare(daemoniker::plan&) const` — see docs/policies.md#privilegepolicy");
   static_assert(!(on_windows && posix_only_v<P>),
-                "daemoniker: drop_privileges works on POSIX only, not on Windows (users, groups, "
-                "chroot and resource limits are POSIX's): run the daemon under a service account "
-                "and use keep_privileges, the default");
+                "daemoniker: this PrivilegePolicy works on POSIX only, not on Windows (drop_privileges: "
+                "users, groups, chroot and resource limits are POSIX's): run the daemon under a "
+                "service account and use keep_privileges, the default");
   return privilege_policy<P>;
 }
 

@@ -61,7 +61,7 @@ struct proc_fd_sweep {
 
 /// close() on every fd from 3 up to the RLIMIT_NOFILE hard limit (then the soft limit, then
 /// options::fd_fallback_limit when both are unlimited) — what the Python library does. Works
-/// everywhere; its cost grows linearly with the limit.
+/// on any POSIX system, /proc or not; its cost grows linearly with the limit.
 struct brute_force_sweep {
   static constexpr bool posix_only = true;
   step_status sweep(const plan& p) const noexcept;

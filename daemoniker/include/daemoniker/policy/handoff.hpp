@@ -36,8 +36,7 @@
 //   7. With `st.defer_confirmation`, it returns role::invoker only after the daemon called
 //      notify_ready().
 // After role::failed the invoking process decides: daemonize() prints and exits, try_daemonize()
-// returns the error. (A policy may also end the invoking process itself with
-// detail::fail_invoker.) A re-launched daemon (`H::relaunches`) runs the program's main() afresh,
+// returns the error; a policy never ends the invoking process itself. A re-launched daemon (`H::relaunches`) runs the program's main() afresh,
 // where no test can follow it: for such a handoff the suite checks laws 1 and 5 only.
 //
 // Models: `fork_handoff` (POSIX default; POSIX only), `foreground_handoff`, `await_ready<H>`,
@@ -64,11 +63,13 @@ enum class role { invoker, daemon, failed };
 struct stages {
   /// fd sweep, then signal reset — before setsid(). Async-signal-safe.
   detail::function_ref<step_status(const plan&) noexcept> scrub;
-  /// umask, chdir, stdio, pid file — in the daemon, stops at the first failure. Async-signal-safe.
+  /// umask, chdir, stdio, pid file, credentials — in the daemon, stops at the first failure.
+  /// Async-signal-safe.
   detail::function_ref<step_status(const plan&) noexcept> settle;
   /// Undo `settle` when the confirmation cannot be delivered. Async-signal-safe.
   detail::function_ref<void(const plan&) noexcept> abandon;
-  /// In the invoking process: remove what the daemon with this pid left behind when it failed.
+  /// Remove what the daemon with this pid left behind when it failed: in the invoking process,
+  /// or in the first child when the invoking process is gone. Async-signal-safe.
   detail::function_ref<void(const plan&, long long) noexcept> reclaim;
   /// For a handoff that re-launches the program (`H::relaunches`): the preserved arguments,
   /// encoded by the invoking process (daemoniker/serialize.hpp) ...
@@ -148,12 +149,11 @@ struct await_ready : Handoff {
   }
 };
 
-/// The same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
-/// receives the plan and the preserved arguments over an inherited socket: `main` runs again
-/// from the top, `is_setup()` is false there, and the daemonize() call it reaches returns the
-/// arguments that crossed. For programs that cannot safely go on after fork() — already
-/// multi-threaded — and the model of how Windows works. Declared in
-/// daemoniker/policy/reexec.hpp, which brings the serializer with it.
-struct reexec_handoff;
+// reexec_handoff (declared in daemoniker/policy/reexec.hpp, which brings the serializer with
+// it): the same double fork, but the daemon then exec()s the program again (/proc/self/exe) and
+// receives the plan and the preserved arguments over an inherited socket: `main` runs again
+// from the top, `is_setup()` is false there, and the daemonize() call it reaches returns the
+// arguments that crossed. For programs that cannot safely go on after fork() — already
+// multi-threaded — and the model of how Windows works.
 
 }  // namespace daemoniker

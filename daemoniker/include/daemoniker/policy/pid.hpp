@@ -10,12 +10,14 @@
 //   | `p.acquire(plan)`         | the daemon, last step before confirmation       | `step_status` |
 //   | `p.abandon(plan)`         | the daemon, when confirmation cannot be sent    | —             |
 //   | `p.keep_until_exit(plan)` | the daemon, after it confirmed startup          | —             |
-//   | `p.reclaim(plan, pid)`    | invoking process, after the daemon `pid` failed | —             |
+//   | `p.reclaim(plan, pid)`    | invoking process (or the first child, when the invoking process died), after the daemon `pid` failed | — |
 //
 // Optional traits: none.
 //
 // Laws. `acquire`, `abandon`, `keep_until_exit` and `reclaim` are `noexcept` (the concept checks
-// it); `acquire` and `abandon` are async-signal-safe (no test can check that). Each law below is
+// it); `acquire`, `abandon` and `reclaim` are async-signal-safe (no test can check that):
+// `reclaim` also runs in the first child, between fork() and confirmation, when the invoking
+// process died while it waited. Each law below is
 // a test of daemoniker::testing::PidPolicyLaws (daemoniker/testing/pid_policy_laws.hpp):
 //   1. `validate` accepts a fresh path in an existing directory and creates nothing.
 //   2. After `acquire`, the file's first line is the caller's pid, and the caller holds an
