@@ -58,6 +58,9 @@ TEST(CliParse, RetrySchedulesFollowStartStopDaemon) {
   EXPECT_FALSE(parse_schedule("30/TERM", SIGTERM, e));
   EXPECT_THAT(e, HasSubstr("starts with a signal"));
   EXPECT_FALSE(parse_schedule("TERM/x", SIGTERM, e));
+  // A lone timeout too big for any integer is an error, not an exception out of stoll.
+  EXPECT_FALSE(parse_schedule("99999999999999999999", SIGTERM, e));
+  EXPECT_THAT(e, HasSubstr("is too large"));
 }
 
 TEST(CliJson, StringsAreEscapedAndAlwaysValidUtf8) {

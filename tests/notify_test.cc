@@ -243,5 +243,18 @@ TEST_F(Notify, DetectionDoesNotGuessFromInvocationIdAlone) {
   ::unsetenv("NOTIFY_SOCKET");
 }
 
+// LISTEN_PID is read one way everywhere, as sd_listen_fds(3) does: "<our pid>abc" is not ours,
+// so detection does not take it for systemd (and stay in the foreground) while daemonize()
+// refuses the sockets — the two used to disagree.
+TEST_F(Notify, AListenPidWithTrailingGarbageIsNotOurs) {
+  ::setenv("LISTEN_PID", (std::to_string(::getpid()) + "abc").c_str(), 1);
+  ::setenv("LISTEN_FDS", "1", 1);
+  EXPECT_EQ(detect_supervisor(), supervisor::none);
+  ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+  EXPECT_EQ(detect_supervisor(), supervisor::systemd);
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+}
+
 }  // namespace
 }  // namespace daemoniker::testing

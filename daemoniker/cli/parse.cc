@@ -82,6 +82,10 @@ std::optional<std::vector<schedule_step>> parse_schedule(const std::string& text
                                                          std::string& error) {
   std::vector<schedule_step> steps;
   if (all_digits(text)) {  // a lone timeout
+    if (text.size() > 9) {
+      error = "--retry '" + text + "': timeout " + text + " is too large";
+      return std::nullopt;
+    }
     const auto t = std::chrono::seconds(std::stoll(text));
     return std::vector<schedule_step>{{schedule_step::send, signal, {}},
                                       {schedule_step::wait, 0, t},

@@ -37,6 +37,7 @@
 #include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
 
 namespace daemoniker::cli {
@@ -172,8 +173,7 @@ struct activation {
   std::optional<std::string> fds, names;
   static activation take() {
     activation v;
-    const char* pid = std::getenv("LISTEN_PID");
-    if (pid == nullptr || std::strtoll(pid, nullptr, 10) != os::getpid()) return v;
+    if (!detail::listen_pid_is_ours()) return v;
     if (const char* f = std::getenv("LISTEN_FDS")) v.fds = f;
     if (const char* n = std::getenv("LISTEN_FDNAMES")) v.names = n;
     return v;
@@ -564,8 +564,7 @@ void check_fds(const start_args& a) {
 bool supervised() {
   const supervisor who = detect_supervisor();
   if (who != supervisor::systemd) return who != supervisor::none;
-  const char* listen_pid = std::getenv("LISTEN_PID");
-  if (listen_pid != nullptr && std::strtoll(listen_pid, nullptr, 10) == os::getpid()) return true;
+  if (detail::listen_pid_is_ours()) return true;
   std::ifstream comm("/proc/" + std::to_string(os::getppid()) + "/comm");
   std::string parent;
   std::getline(comm, parent);

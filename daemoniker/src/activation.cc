@@ -2,6 +2,7 @@
 #include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/activation.hpp"
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -11,6 +12,7 @@
 #endif
 
 #include "daemoniker/plan.hpp"
+#include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
 
 namespace daemoniker {
@@ -105,14 +107,29 @@ supervisor detect_supervisor() noexcept {
     if (const char* notify = std::getenv("NOTIFY_SOCKET"); notify != nullptr && *notify != '\0') {
       return supervisor::systemd;
     }
-    if (const char* pid = std::getenv("LISTEN_PID"); pid != nullptr && std::strtoll(pid, nullptr, 10) == os::getpid()) {
-      return supervisor::systemd;
-    }
+    if (detail::listen_pid_is_ours()) return supervisor::systemd;
     if (!adopted().empty()) return supervisor::systemd;
   } catch (...) {
   }
   return supervisor::none;
 #endif
 }
+
+namespace detail {
+
+bool listen_pid_is_ours() noexcept {
+#if defined(_WIN32)
+  return false;
+#else
+  const char* pid = std::getenv("LISTEN_PID");
+  if (pid == nullptr) return false;
+  char* end = nullptr;
+  errno = 0;
+  const long long named = std::strtoll(pid, &end, 10);
+  return errno == 0 && end != pid && *end == '\0' && named == os::getpid();
+#endif
+}
+
+}  // namespace detail
 
 }  // namespace daemoniker

@@ -41,9 +41,9 @@ int pending_channel = -1;
 // Moves a descriptor to >= 3, so that installing stdio can never clobber it.
 int above_stdio(int fd) noexcept {
   if (fd >= 3) return fd;
-  const int lifted = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
   os::close(fd);
-  return lifted;
+  return moved;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ step_status run_in_order(const plan& p, Step&&... step) noexcept {
 step_status prepare_plan(const std::filesystem::path& pid_file, const options& opts,
                          const policy_calls& calls, plan& p) {
   if (auto s = make_plan(pid_file, opts, p); !s.ok()) return s;
-  p.keep_caller_stdio = calls.keeps_caller_stdio;
+  p.keeps_caller_stdio = calls.keeps_caller_stdio;
   if (auto s = calls.validate(p); !s.ok()) return s;
   return calls.prepare(p);
 }

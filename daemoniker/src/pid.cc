@@ -98,10 +98,10 @@ step_status fill(candidate& c, const char* path) noexcept {
   // Never hold the lock on 0, 1 or 2: a caller that closed its stdio (with inherit_stdio)
   // would otherwise have the daemon's printf() write into its pid file.
   if (c.fd < 3) {
-    const int lifted = os::fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
+    const int moved = os::fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
     const int e = errno;
     os::close(c.fd);
-    c.fd = lifted;
+    c.fd = moved;
     if (c.fd == -1) {
       drop(c);
       return pid_failure(e, path, "cannot be created");

@@ -28,6 +28,7 @@
 #if !defined(_WIN32)
 #include "daemoniker/src/sys.hpp"
 #endif
+#include "daemoniker/src/listen_pid.hpp"
 #include "signal_safe_text.hpp"
 
 namespace daemoniker {
@@ -81,19 +82,10 @@ step_status resolve(const char* name, const std::optional<std::filesystem::path>
 // LISTEN_PID is ours. They are shielded from the sweep, handed over by listen_fds(), and the
 // variables unset so that the daemon's children do not take them for theirs.
 void capture_listen_fds(plan& p) {
-  const char* pid = std::getenv("LISTEN_PID");
   const char* fds = std::getenv("LISTEN_FDS");
-  if (pid == nullptr || fds == nullptr) return;
-#if defined(_WIN32)
-  const long long self = 0;
-#else
-  const long long self = os::getpid();
-#endif
-  // sd_listen_fds(3) rules: both must be whole decimal numbers ("123abc" is not pid 123).
+  if (fds == nullptr || !detail::listen_pid_is_ours()) return;
+  // sd_listen_fds(3) rules: a whole decimal number.
   char* end = nullptr;
-  errno = 0;
-  const long long named = std::strtoll(pid, &end, 10);
-  if (errno != 0 || end == pid || *end != '\0' || named != self) return;
   const long n = std::strtol(fds, &end, 10);
   if (end == fds || *end != '\0' || n <= 0) return;
   for (int i = 0; i < n && i < 4096; ++i) {

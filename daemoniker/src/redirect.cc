@@ -32,11 +32,11 @@ int open_stream(const char* path, int flags) noexcept {
     return -1;
   }
   if (fd < 3) {
-    const int lifted = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     const int e = errno;
     os::close(fd);
     errno = e;
-    fd = lifted;
+    fd = moved;
   }
   return fd;
 }

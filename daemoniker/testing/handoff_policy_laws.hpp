@@ -226,7 +226,7 @@ struct handoff_policy_laws {
 
   /// `launch` runs scrub at most once, in a process that then starts the daemon's session
   /// (never in the invoking process), and settle exactly once, after scrub.
-  static void runs_scrub_then_settle_at_most_once_each() {
+  static void runs_scrub_at_most_once_then_settle_exactly_once() {
     DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
@@ -338,8 +338,8 @@ TYPED_TEST_P(HandoffPolicyLaws, IsSetupInTheOriginalProcess) {
 TYPED_TEST_P(HandoffPolicyLaws, ReturnsInvokerOnlyAfterTheDaemonConfirmed) {
   handoff_policy_laws<TypeParam>::returns_invoker_only_after_the_daemon_confirmed();
 }
-TYPED_TEST_P(HandoffPolicyLaws, RunsScrubThenSettleAtMostOnceEach) {
-  handoff_policy_laws<TypeParam>::runs_scrub_then_settle_at_most_once_each();
+TYPED_TEST_P(HandoffPolicyLaws, RunsScrubAtMostOnceThenSettleExactlyOnce) {
+  handoff_policy_laws<TypeParam>::runs_scrub_at_most_once_then_settle_exactly_once();
 }
 TYPED_TEST_P(HandoffPolicyLaws, AFailedSettleIsReportedAndReclaimed) {
   handoff_policy_laws<TypeParam>::a_failed_settle_is_reported_and_reclaimed();
@@ -356,7 +356,7 @@ TYPED_TEST_P(HandoffPolicyLaws, ADeferredConfirmationWaitsForNotifyReady) {
 
 REGISTER_TYPED_TEST_SUITE_P(HandoffPolicyLaws, IsSetupInTheOriginalProcess,
                             ReturnsInvokerOnlyAfterTheDaemonConfirmed,
-                            RunsScrubThenSettleAtMostOnceEach,
+                            RunsScrubAtMostOnceThenSettleExactlyOnce,
                             AFailedSettleIsReportedAndReclaimed,
                             AFailedScrubIsReportedAndNothingSettles,
                             ADaemonThatDoesNotConfirmInTimeIsKilled,

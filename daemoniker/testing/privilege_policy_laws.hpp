@@ -62,7 +62,7 @@ inline std::string first_difference_but_identity(const plan& a, const plan& b) {
   if (a.fd_fallback_limit != b.fd_fallback_limit) return "fd_fallback_limit";
   if (a.success_timeout != b.success_timeout) return "success_timeout";
   if (a.strip_cmd_args != b.strip_cmd_args) return "strip_cmd_args";
-  if (a.keep_caller_stdio != b.keep_caller_stdio) return "keep_caller_stdio";
+  if (a.keeps_caller_stdio != b.keeps_caller_stdio) return "keeps_caller_stdio";
   if (a.listen_fds != b.listen_fds || a.listen_fdnames != b.listen_fdnames) return "listen_fds";
   if (a.foreground != b.foreground) return "foreground";
   if (a.daemon_pid != b.daemon_pid) return "daemon_pid";

@@ -36,7 +36,7 @@ plan stdio_plan(const std::filesystem::path& dir) {
   std::ofstream(dir / "in") << "in\n";
   plan p = plan_for(dir / "law.pid", {.stdin_goto = dir / "in", .stdout_goto = dir / "out",
                                       .stderr_goto = dir / "err"});
-  p.keep_caller_stdio = keeps_caller_stdio_v<P>;
+  p.keeps_caller_stdio = keeps_caller_stdio_v<P>;
   return p;
 }
 

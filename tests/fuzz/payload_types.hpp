@@ -63,7 +63,7 @@ inline plan sample_plan(int variant) {
   p.fd_fallback_limit = 1024;
   p.success_timeout = std::chrono::milliseconds(variant == 0 ? 30000 : 1);
   p.strip_cmd_args = variant != 0;
-  p.keep_caller_stdio = variant == 2;
+  p.keeps_caller_stdio = variant == 2;
   return p;
 }
 

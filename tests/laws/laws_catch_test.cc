@@ -271,7 +271,7 @@ TEST(HandoffPolicyLawsCatch, AHastyHandoff) {
   expect_each_caught({
       {"IsSetupInTheOriginalProcess", &laws::is_setup_in_the_original_process},
       {"ReturnsInvokerOnlyAfterTheDaemonConfirmed", &laws::returns_invoker_only_after_the_daemon_confirmed},
-      {"RunsScrubThenSettleAtMostOnceEach", &laws::runs_scrub_then_settle_at_most_once_each},
+      {"RunsScrubAtMostOnceThenSettleExactlyOnce", &laws::runs_scrub_at_most_once_then_settle_exactly_once},
       {"AFailedSettleIsReportedAndReclaimed", &laws::a_failed_settle_is_reported_and_reclaimed},
       {"AFailedScrubIsReportedAndNothingSettles", &laws::a_failed_scrub_is_reported_and_nothing_settles},
       {"ADaemonThatDoesNotConfirmInTimeIsKilled", &laws::a_daemon_that_does_not_confirm_in_time_is_killed},

@@ -88,7 +88,7 @@ struct plan {
   bool strip_cmd_args = false;
   /// The RedirectPolicy keeps the caller's stdio (it declares `keeps_caller_stdio`). Windows
   /// sets the daemon's standard handles when it creates the process, so it needs to know.
-  bool keep_caller_stdio = false;
+  bool keeps_caller_stdio = false;
   /// Which of stdin (1), stdout (2), stderr (4) were left to their default: in the foreground
   /// under a supervisor they stay connected to it (the journal) instead of /dev/null.
   unsigned defaulted_stdio = 0;

@@ -127,7 +127,7 @@ struct std_handles {
 // Opens (or borrows) the daemon's standard handles, inheritable.
 step_status open_std_handles(const plan& p, std_handles& out) {
   SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
-  if (p.keep_caller_stdio) {
+  if (p.keeps_caller_stdio) {
     const DWORD which[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
     HANDLE* slot[3] = {&out.in, &out.out, &out.err};
     for (int i = 0; i < 3; ++i) {

@@ -12,7 +12,7 @@
 //
 //   | trait                   | type                    | absent | when true                          |
 //   |-------------------------|-------------------------|--------|------------------------------------|
-//   | `P::keeps_caller_stdio` | `static constexpr bool` | false  | the daemon keeps the caller's stdin, stdout and stderr; basic_daemonizer sets plan.keep_caller_stdio, which a handoff that creates the daemon process with its standard handles (Windows) reads |
+//   | `P::keeps_caller_stdio` | `static constexpr bool` | false  | the daemon keeps the caller's stdin, stdout and stderr; basic_daemonizer sets plan.keeps_caller_stdio, which a handoff that creates the daemon process with its standard handles (Windows) reads |
 //
 // Laws. `redirect` is `noexcept` (the concept checks it) and async-signal-safe (no test can check
 // that). Each law below is a test of daemoniker::testing::RedirectPolicyLaws
