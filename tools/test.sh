@@ -13,7 +13,8 @@
 #   3. natively under ASan+UBSan:      bazel test --config=asan-ubsan //...
 #      (own output directory; tests tagged "fuzz" are left out: the fuzzer is
 #      built with ASan+UBSan by clang already; so are tests tagged "no-sanitizers": the
-#      systemd-nspawn container has no sanitizer runtime for the binaries it runs)
+#      systemd-nspawn container has no sanitizer runtime for the binaries it runs; and tests
+#      tagged "consumer": they build with CMake and its own flags, so would only run again)
 # --sanitizers-only runs just that one.
 #
 # Around the runs, tools/check_leftovers.sh looks for processes and temporary
@@ -63,7 +64,7 @@ for run in "${runs[@]}"; do
   config=()
   [[ $run == windows ]] && config=(--config=windows)
   # Benchmarks stay filtered out (.bazelrc); so does the fuzzer (see above).
-  [[ $run == sanitizers ]] && config=(--config=asan-ubsan --test_tag_filters=-benchmark,-fuzz,-no-sanitizers)
+  [[ $run == sanitizers ]] && config=(--config=asan-ubsan --test_tag_filters=-benchmark,-fuzz,-no-sanitizers,-consumer)
   echo "test.sh: bazel test ${flags[*]} ${config[*]} $* //..."
   bazel test "${flags[@]}" "${config[@]}" "$@" -- //...
   status=$?
