@@ -168,3 +168,19 @@ runs_as_daemon() {
   check "$name: the daemon removed its pid file at exit" test ! -e "$run/app.pid"
   check "$name: no process of the test is left" test -z "$(marked)"
 }
+
+# Before anything is built, runs_as_daemon must refuse a program that only pretends: it leaves a
+# child of its own in the pid file and exits 0, with no session of its own, no marker, and a pid
+# file that outlives the process — so the checks above are known to be able to fail.
+pretender=$tmp/pretender
+printf '#!/bin/bash\nsleep 60 &\necho $! >"$1/app.pid"\n' >"$pretender" && chmod +x "$pretender"
+pretended=$(failures=0 runs_as_daemon pretender "$pretender")
+for refusal in "is the program built" "in a session of its own" "the daemon ran and wrote" \
+  "removed its pid file at exit"; do
+  if [[ $pretended == *"FAIL: pretender: the "*"$refusal"* ]]; then
+    echo "ok: runs_as_daemon refuses a pretender: ...$refusal"
+  else
+    fail "runs_as_daemon did not refuse a pretender on '$refusal':"
+    sed 's/^/    /' <<<"$pretended"
+  fi
+done
