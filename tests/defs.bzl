@@ -26,3 +26,36 @@ def daemon_test(name, srcs = None, size = "small", fault_injection = False, **kw
         ],
         **kwargs
     )
+
+def cc_tests_for_cmake(name):
+    """The cc_tests defined so far in the package, for //tests/build_files:sources_test.
+
+    That test compares each cc_test with its CTest twin (tests/CMakeLists.txt) through a
+    genquery, which takes no wildcards and refuses a scope holding a target incompatible with the
+    platform. So this macro, called last in a BUILD file, declares:
+
+      NAME         a test_suite of the cc_tests that can run on Linux (the genquery's scope);
+      NAME_names   a file naming every cc_test of the package, one a line, Windows-only included
+                   (those must be listed in tests/CMakeLists.txt as not run by CTest).
+
+    Args:
+      name: the test_suite; the file is NAME_names.txt.
+    """
+    everything, linux = [], []
+    for rule in native.existing_rules().values():
+        if rule["kind"] != "cc_test":
+            continue
+        everything.append(rule["name"])
+        if "@platforms//os:windows" not in [str(c) for c in rule.get("target_compatible_with") or []]:
+            linux.append(":" + rule["name"])
+    native.test_suite(
+        name = name,
+        tests = sorted(linux),
+        visibility = ["//tests/build_files:__pkg__"],
+    )
+    native.genrule(
+        name = name + "_names",
+        outs = [name + "_names.txt"],
+        cmd = "printf '%s\\n' " + " ".join(sorted(everything)) + " >$@",
+        visibility = ["//tests/build_files:__pkg__"],
+    )

@@ -141,6 +141,7 @@ TEST_F(Privileges, ADaemonInAChrootRemovesItsPidFileAtExit) {
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
     ::sigprocmask(SIG_BLOCK, &term, nullptr);
+    std::ofstream("/blocked");  // in the jail: SIGTERM no longer ends it without its exit
     int sig = 0;
     ::sigwait(&term, &sig);
     std::exit(0);  // normal exit: the pid file goes
@@ -148,6 +149,9 @@ TEST_F(Privileges, ADaemonInAChrootRemovesItsPidFileAtExit) {
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   const pid_t daemon = static_cast<pid_t>(std::atoll(read_file(path("app.pid")).c_str()));
   ASSERT_GT(daemon, 0);
+  // The daemon blocks SIGTERM after daemonize() returned in it, which may be after the invoking
+  // process exited: sent before that, SIGTERM would end it before it could remove its pid file.
+  for (int i = 0; i < 500 && !fs::exists(root / "blocked"); ++i) ::usleep(10'000);
   ::kill(daemon, SIGTERM);
   int status = 0;
   ASSERT_EQ(::waitpid(daemon, &status, 0), daemon);  // our child: the test is a subreaper

@@ -17,6 +17,8 @@ packages=(
   libcli11-dev        # CLI11 (header-only): the daemoniker command's parser -> //third_party:cli11
   libbenchmark-dev    # Google Benchmark                 -> //third_party:benchmark*
   python3             # tools/count_results.py (stdlib only)
+  cmake               # the CMake build (CMakeLists.txt), checked by //tests/build_files, //tests/consumers
+  pkg-config          # //tests/consumers: the pkg-config route of the README
   procps              # ps/pkill, used by tests that start daemons
   util-linux          # setsid, flock, ...
   man-db              # man: //tests/cli:man_test formats daemoniker.1 with man --warnings
@@ -73,7 +75,7 @@ else
 fi
 
 # Sanity: tools on PATH.
-for tool in bazel g++ python3 x86_64-w64-mingw32-g++-posix wine wineserver; do
+for tool in bazel g++ python3 cmake pkg-config x86_64-w64-mingw32-g++-posix wine wineserver; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installation."
 done
 say "ready: bazel-bootstrap $(dpkg-query -W -f='${Version}' bazel-bootstrap), $(g++ --version | head -n1)"
