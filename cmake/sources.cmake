@@ -10,6 +10,7 @@ set(DAEMONIKER_PUBLIC_HEADERS
     daemoniker/include/daemoniker/compose.hpp
     daemoniker/include/daemoniker/daemoniker.hpp
     daemoniker/include/daemoniker/daemonize.hpp
+    daemoniker/include/daemoniker/detail/config.hpp
     daemoniker/include/daemoniker/detail/function_ref.hpp
     daemoniker/include/daemoniker/detail/policy_checks.hpp
     daemoniker/include/daemoniker/fwd.hpp
@@ -29,7 +30,7 @@ set(DAEMONIKER_PUBLIC_HEADERS
     daemoniker/include/daemoniker/version.hpp)
 
 # The library's components over the system-call seam, whichever definition of the seam is linked
-# (Bazel: :daemonization, :control, :internal, :sys). src/*.cc are POSIX and compile to nothing on
+# (Bazel: :daemonization, :control, and the private headers they share as srcs). src/*.cc are POSIX and compile to nothing on
 # Windows, except the portable ones; src/windows/*.cc are Windows only.
 set(DAEMONIKER_SOURCES
     # :daemonization
@@ -61,15 +62,17 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/signal_state.hpp
     daemoniker/src/signals.cc
     daemoniker/src/windows/signals.cc
-    # :internal
+    # the private headers (Bazel: _PRIVATE_HDRS)
+    daemoniker/src/confirmation.hpp
     daemoniker/src/fixed_steps.hpp
     daemoniker/src/fork_window.hpp
+    daemoniker/src/listen_pid.hpp
     daemoniker/src/messages.hpp
+    daemoniker/src/send_refusal.hpp
     daemoniker/src/signal_safe_text.hpp
+    daemoniker/src/sys.hpp
     daemoniker/src/windows/win32.hpp
-    daemoniker/src/wire.hpp
-    # :sys
-    daemoniker/src/sys.hpp)
+    daemoniker/src/wire.hpp)
 
 # The seam's production definition: direct system calls (Bazel: :sys_direct).
 set(DAEMONIKER_SYS_DIRECT_SOURCES
@@ -91,3 +94,7 @@ set(DAEMONIKER_CLI_SOURCES
 set(DAEMONIKER_CLI_PARSE_SOURCES
     daemoniker/cli/parse.cc
     daemoniker/cli/parse.hpp)
+# status --json (Bazel: //daemoniker/cli:json).
+set(DAEMONIKER_CLI_JSON_SOURCES
+    daemoniker/cli/json.cc
+    daemoniker/cli/json.hpp)

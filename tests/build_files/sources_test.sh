@@ -70,7 +70,7 @@ refuses "a test over the direct seam in one build, the faulty one in the other" 
 refuses "a test run with other arguments" "reliability_owner_test: Bazel runs it with arguments" \
   'edits tests/CMakeLists.txt "s/--gtest_filter=Reliability.PidFileOfAnotherUser\*/--gtest_filter=*/"'
 refuses "a test without its environment" "cli_test: Bazel sets DAEMONIKER_CLI, CTest does not" \
-  'edits tests/CMakeLists.txt "s/daemoniker_test(cli_test SIZE medium PLAIN LINK daemoniker_test_support ENV \"\${_cli}\")/daemoniker_test(cli_test SIZE medium PLAIN LINK daemoniker_test_support)/"'
+  'edits tests/CMakeLists.txt "s/daemoniker_test(cli_test SIZE medium ENV \"\${_cli}\")/daemoniker_test(cli_test SIZE medium)/"'
 refuses "a test with another timeout" "cli_test: size medium is a 300 s timeout" \
   'edits tests/CMakeLists.txt "s/daemoniker_test(cli_test SIZE medium/daemoniker_test(cli_test/"'
 refuses "a test left out without saying so" "the Bazel test windows_test is neither a CTest test" \
