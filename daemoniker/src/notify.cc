@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#else
+#include "daemoniker/src/windows/win32.hpp"  // GetCurrentProcessId
 #endif
 
 namespace daemoniker {
@@ -60,7 +62,7 @@ bool sd_notify(const std::string& message) noexcept {
 
 long long own_pid() noexcept {
 #if defined(_WIN32)
-  return 0;
+  return static_cast<long long>(::GetCurrentProcessId());
 #else
   return os::getpid();
 #endif

@@ -51,7 +51,8 @@ std::optional<std::chrono::microseconds> watchdog_interval() noexcept;
 void extend_timeout(std::chrono::microseconds more) noexcept;
 
 /// The s6 notification-fd (from the service's notification-fd file, passed to the program):
-/// notify_ready() writes a newline to it and closes it.
+/// notify_ready() writes a newline to it and closes it. POSIX only (s6 does not run on
+/// Windows); there the call is accepted and the fd never written.
 void set_notification_fd(int fd) noexcept;
 
 }  // namespace daemoniker

@@ -33,7 +33,9 @@ enum class pid_file_state {
 };
 
 /// start-stop-daemon-style identification of a process named by a pid file that is not locked.
-/// Every non-empty criterion must hold.
+/// Every non-empty criterion must hold. POSIX only: on Windows a pid file is always its
+/// daemon's own (locked, and the process must have started before the file was written), and
+/// a process_match given there is not consulted.
 struct process_match {
   std::string exec;  ///< its executable is this file (compared by device and inode)
   std::string name;  ///< its process name (/proc/PID/comm, at most 15 characters)
