@@ -4,13 +4,7 @@
 #include "daemoniker/src/messages.hpp"
 
 #if defined(_WIN32)
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "daemoniker/src/windows/win32.hpp"
 #endif
 
 #include <cerrno>

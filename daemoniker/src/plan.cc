@@ -3,13 +3,7 @@
 #include "daemoniker/plan.hpp"
 
 #if defined(_WIN32)
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "daemoniker/src/windows/win32.hpp"
 #else
 #include <fcntl.h>
 #include <unistd.h>
