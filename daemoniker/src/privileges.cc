@@ -56,6 +56,53 @@ step_status refuse(const std::string& message) {
   return step_status::failure(step::privileges, 0, message.c_str());
 }
 
+// The group, by name or id, into id.gid.
+step_status resolve_group(const std::string& group, credentials& id) {
+  if (numeric(group)) {
+    const std::optional<unsigned> gid = id_of(group);
+    if (!gid) {
+      return refuse("drop_privileges::group '" + group +
+                    "' is not a group id: ids go from 0 to 4294967294");
+    }
+    id.gid = *gid;
+    return {};
+  }
+  std::vector<char> buf(16384);
+  struct group gr{};
+  struct group* found = nullptr;
+  const int e = ::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &found);
+  if (found == nullptr) {
+    return step_status::failure(
+        step::privileges, e, ("no such group '" + group + "': create it, or give a numeric id").c_str());
+  }
+  id.gid = gr.gr_gid;
+  return {};
+}
+
+// The user's supplementary groups, as initgroups() would set them — resolved here, because
+// initgroups() itself reads /etc/group through NSS and may not run after fork(). A user
+// without a passwd entry (`name` null) gets its group alone.
+step_status supplementary_groups(const char* name, const std::string& user, credentials& id) {
+  id.groups.clear();
+  if (name == nullptr) {
+    id.groups.push_back(id.gid);
+    return {};
+  }
+  int n = 64;
+  std::vector<gid_t> groups(static_cast<std::size_t>(n));
+  while (::getgrouplist(name, static_cast<gid_t>(id.gid), groups.data(), &n) == -1) {
+    groups.resize(static_cast<std::size_t>(n));
+  }
+  groups.resize(static_cast<std::size_t>(n));
+  if (groups.size() > kMaxGroups) {
+    return refuse("user '" + user + "' is in " + std::to_string(groups.size()) +
+                  " groups; the daemon can take at most " + std::to_string(kMaxGroups) +
+                  ": drop some, or run it as a user in fewer");
+  }
+  for (const gid_t g : groups) id.groups.push_back(g);
+  return {};
+}
+
 }  // namespace
 
 step_status drop_privileges::prepare(plan& p) const {
@@ -97,46 +144,11 @@ step_status drop_privileges::prepare(plan& p) const {
     id.uid = pw.pw_uid;
     id.gid = pw.pw_gid;
   }
-  // The group, by name or id.
   if (!group.empty()) {
-    if (numeric(group)) {
-      const std::optional<unsigned> gid = id_of(group);
-      if (!gid) {
-        return refuse("drop_privileges::group '" + group +
-                      "' is not a group id: ids go from 0 to 4294967294");
-      }
-      id.gid = *gid;
-    } else {
-      std::vector<char> gbuf(16384);
-      struct group gr{};
-      struct group* gfound = nullptr;
-      const int ge = ::getgrnam_r(group.c_str(), &gr, gbuf.data(), gbuf.size(), &gfound);
-      if (gfound == nullptr) {
-        return step_status::failure(
-            step::privileges, ge,
-            ("no such group '" + group + "': create it, or give a numeric id").c_str());
-      }
-      id.gid = gr.gr_gid;
-    }
+    if (auto st = resolve_group(group, id); !st.ok()) return st;
   }
-  // The user's supplementary groups, as initgroups() would set them — resolved here, because
-  // initgroups() itself reads /etc/group through NSS and may not run after fork().
-  id.groups.clear();
-  if (found != nullptr) {
-    int n = 64;
-    std::vector<gid_t> groups(static_cast<std::size_t>(n));
-    while (::getgrouplist(pw.pw_name, static_cast<gid_t>(id.gid), groups.data(), &n) == -1) {
-      groups.resize(static_cast<std::size_t>(n));
-    }
-    groups.resize(static_cast<std::size_t>(n));
-    if (groups.size() > kMaxGroups) {
-      return refuse("user '" + user + "' is in " + std::to_string(groups.size()) +
-                    " groups; the daemon can take at most " + std::to_string(kMaxGroups) +
-                    ": drop some, or run it as a user in fewer");
-    }
-    for (const gid_t g : groups) id.groups.push_back(g);
-  } else {
-    id.groups.push_back(id.gid);
+  if (auto st = supplementary_groups(found != nullptr ? pw.pw_name : nullptr, user, id); !st.ok()) {
+    return st;
   }
   id.change_user = true;
   id.own_pid_file = own_pid_file;
