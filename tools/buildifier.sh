@@ -15,9 +15,18 @@ version=8.2.1
 bin=${BUILDIFIER:-/var/cache/daemoniker/buildifier-$version/node_modules/.bin/buildifier}
 [[ -x $bin ]] || { echo "buildifier: $bin not found (bash tools/setup.sh installs it)" >&2; exit 2; }
 
-mapfile -t files < <(git ls-files -co --exclude-standard |
+# The project's files: git's list in a clone, else every file below (a `git archive` copy).
+list_files() {
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files -co --exclude-standard
+  else
+    find . -type f -not -path './bazel-*' | sed 's|^\./||'
+  fi
+}
+mapfile -t files < <(list_files |
   grep -E '(^|/)(BUILD\.bazel|BUILD|WORKSPACE|MODULE\.bazel|[^/]*\.bzl|[^/]*\.BUILD)$' |
   grep -v '^third_party/rules_')
+((${#files[@]} > 0)) || { echo "buildifier: no Bazel files found below $PWD" >&2; exit 1; }
 if [[ ${1:-} == --fix ]]; then
   exec "$bin" --lint=fix "${files[@]}"
 fi

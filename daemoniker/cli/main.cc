@@ -36,6 +36,13 @@ namespace os = detail::os;
 
 namespace {
 
+// --pidfile '' is a usage error (status 2), not a file that is not there.
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& s) { return s.empty() ? std::string("an empty path: name the pid file") : std::string(); },
+      "");
+}
+
 // Started with fd 0, 1 or 2 closed, the command's own pipes would take those numbers (and its
 // messages would land in them): open /dev/null there first, as daemontools' fd_ensure does.
 void ensure_stdio() {
@@ -45,7 +52,9 @@ void ensure_stdio() {
 }
 
 void add_start_options(CLI::App* cmd, start_args& a) {
-  cmd->add_option("--pidfile", a.pidfile, "pid file: holds the daemon's pid and its lock")->required();
+  cmd->add_option("--pidfile", a.pidfile, "pid file: holds the daemon's pid and its lock")
+      ->required()
+      ->check(non_empty_path());
   cmd->add_option("--chdir", a.chdir, "working directory of the daemon (default: the current one)");
   cmd->add_option("--umask", a.umask, "file creation mask, octal")->capture_default_str();
   cmd->add_option("--stdout", a.stdout_path, "append the program's stdout to this file (default /dev/null)");
@@ -74,7 +83,7 @@ void add_start_options(CLI::App* cmd, start_args& a) {
 
 // --exec, --name, --user: who the process named by a pid file that is not locked must be.
 void add_match_options(CLI::App* cmd, control_args& a) {
-  cmd->add_option("--pidfile", a.pidfile, "its pid file")->required();
+  cmd->add_option("--pidfile", a.pidfile, "its pid file")->required()->check(non_empty_path());
   cmd->add_option("--exec", a.match.exec,
                   "for a pid file that is not locked (start-stop-daemon's): the process runs this executable");
   cmd->add_option("--name", a.match.name, "... the process has this name (/proc/PID/comm)");

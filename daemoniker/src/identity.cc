@@ -356,6 +356,7 @@ void find_daemon(examined& e, const std::string& where, const process_match& mat
       // Not the process the caller means: nothing of this file's is to be signalled.
       st.error = "pid " + std::to_string(st.pid) + " holds the lock of " + where +
                  " but does not match: " + why;
+      st.lock_holders = {st.pid};
       return;
     }
   }

@@ -28,12 +28,12 @@ check "installs the license as share/doc/daemoniker/LICENSE" cmp -s "$tree/LICEN
 headers() { (cd "$1" && find . -type f -o -type l | sort); }
 check "installs under include/ the public headers, all of them and nothing else" \
   test "$(headers "$tree/daemoniker/include")" = "$(headers "$prefix/include")"
-# The man page and the bash completion: installed when the sources have them, and then only.
-same_or_both_missing() { if [[ -e $1 ]]; then cmp -s "$1" "$2"; else [[ ! -e $2 ]]; fi; }
-check "installs daemoniker/cli/daemoniker.1 as share/man/man1/daemoniker.1 when it exists" \
-  same_or_both_missing "$tree/daemoniker/cli/daemoniker.1" "$prefix/share/man/man1/daemoniker.1"
-check "installs daemoniker/cli/daemoniker.bash-completion as share/bash-completion/completions/daemoniker when it exists" \
-  same_or_both_missing "$tree/daemoniker/cli/daemoniker.bash-completion" "$prefix/share/bash-completion/completions/daemoniker"
+# The man page and the bash completion, as the sources have them.
+same_file() { [[ -e $1 ]] && cmp -s "$1" "$2"; }
+check "installs daemoniker/cli/daemoniker.1 as share/man/man1/daemoniker.1" \
+  same_file "$tree/daemoniker/cli/daemoniker.1" "$prefix/share/man/man1/daemoniker.1"
+check "installs daemoniker/cli/daemoniker.bash-completion as share/bash-completion/completions/daemoniker" \
+  same_file "$tree/daemoniker/cli/daemoniker.bash-completion" "$prefix/share/bash-completion/completions/daemoniker"
 
 # The installed command on a consumer's daemon: LSB status 0 while it runs.
 the_installed_command_reports_it_running() { "$prefix/bin/daemoniker" status --pidfile "$1" >/dev/null; }

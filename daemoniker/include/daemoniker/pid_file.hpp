@@ -51,8 +51,9 @@ struct pid_file_status {
   /// running: `pid` is proven to be the daemon — it holds the file's lock, or (unlocked file)
   /// it matched the process_match given. Only a verified pid is ever signalled.
   bool verified = false;
-  /// running: the processes that hold the lock (those this process may look at), sorted.
-  /// The daemon's children inherit it; when `pid` exited, they are what is left of it.
+  /// running: who holds the lock. Once `pid` is known to hold it, `pid` alone (the children
+  /// that inherited the lock are looked for only when stopping: a /proc scan); otherwise every
+  /// holder this process may look at, sorted — when `pid` exited, what is left of the daemon.
   std::vector<long long> lock_holders;
   /// running: the daemon's session when daemonization made it (its leader gone, not the
   /// caller's) — the unit `daemoniker stop` ends; 0 otherwise (a supervisor's or a shell's
