@@ -18,7 +18,8 @@
 // (then every process of the run is killed).
 //
 // Output on stdout, one tab-separated line per stopper (microseconds):
-//   name runs failures latency_median latency_min latency_max total_median total_min total_max
+//   name runs failures latency_median latency_min latency_max latency_p90 latency_p99
+//   total_median total_min total_max
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -217,14 +218,18 @@ int main(int argc, char** argv) {
   for (std::size_t k = 0; k < stoppers.size(); ++k) {
     const result& r = results[k];
     if (r.latency.empty()) {
-      std::printf("%s\t0\t%d\t-\t-\t-\t-\t-\t-\n", stoppers[k].name.c_str(), r.failures);
+      std::printf("%s\t0\t%d\t-\t-\t-\t-\t-\t-\t-\t-\n", stoppers[k].name.c_str(), r.failures);
       continue;
     }
     const auto [lmin, lmax] = std::minmax_element(r.latency.begin(), r.latency.end());
     const auto [tmin, tmax] = std::minmax_element(r.total.begin(), r.total.end());
-    std::printf("%s\t%zu\t%d\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n", stoppers[k].name.c_str(),
-                r.latency.size(), r.failures, median(r.latency) / 1000, *lmin / 1000,
-                *lmax / 1000, median(r.total) / 1000, *tmin / 1000, *tmax / 1000);
+    std::vector<long long> sorted = r.latency;
+    std::sort(sorted.begin(), sorted.end());
+    const auto pct = [&](std::size_t p) { return sorted[(sorted.size() - 1) * p / 100]; };
+    std::printf("%s\t%zu\t%d\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n",
+                stoppers[k].name.c_str(), r.latency.size(), r.failures, median(r.latency) / 1000,
+                *lmin / 1000, *lmax / 1000, pct(90) / 1000, pct(99) / 1000, median(r.total) / 1000,
+                *tmin / 1000, *tmax / 1000);
   }
   return 0;
 }
