@@ -472,7 +472,7 @@ def render(directory, doc_path, plot_dat, plot_extra):
         nullall=us(e2e_median("daemonize/all_null_policies")),
         py_lo=us(py_lo), lib_lo=us(lib_lo),
         py_net=ratio((py_lo or 0) - (f_true or 0), (lib_lo or 0) - (f_true or 0)),
-        umb=f"{umb:.2f} s", std=f"{statistics.median(t['std_headers']):.2f} s",
+        umb=f"{umb:.2f} s", umb_verdict="met" if umb <= 0.8 else "missed", std=f"{statistics.median(t['std_headers']):.2f} s",
         fs=f"{statistics.median(t['filesystem']):.2f} s",
         empty=f"{statistics.median(t['empty']):.2f} s",
         own=f"{umb - statistics.median(t['std_headers']):.2f} s",
@@ -781,11 +781,12 @@ WHY = """### Why, where a target is missed
   process, which loads and runs the same program, peaks at {inv_hwm} kB — the library's code,
   std::filesystem paths and the plan. A daemon that goes on to run as much code would be that
   size, so read the met verdict as "the daemon starts small", not "daemoniker costs no memory".
-- **Compile time ({umb}).** The standard headers the API needs take {std} on their own
-  (`<filesystem>` alone {fs}; an empty file {empty}); daemoniker's own headers, Hana and PFR
-  included, add {own}. Under issue 8's 0.5 s needs the public headers to stop including
-  `<filesystem>` (e.g. `std::string_view` paths in `options`, `<filesystem>` only where
-  `std::filesystem::path` overloads are declared).
+- **Compile time ({umb}; ceiling 0.8 s, {umb_verdict}).** The standard headers the API needs
+  take {std} on their own (`<filesystem>` alone {fs}; an empty file {empty}); daemoniker's own
+  headers, Hana and PFR included, add {own}. All of these move with the machine's load: other
+  work on the cores slows every run alike. Under issue 8's 0.5 s needs the public headers to stop including `<filesystem>` (e.g.
+  `std::string_view` paths in `options`, `<filesystem>` only where `std::filesystem::path`
+  overloads are declared).
 """
 
 SWEEP_NOTES = """- `auto_sweep` picks `close_range` on this kernel and costs what a bare `close_range` costs:
