@@ -472,7 +472,11 @@ def render(directory, doc_path, plot_dat, plot_extra):
         nullall=us(e2e_median("daemonize/all_null_policies")),
         py_lo=us(py_lo), lib_lo=us(lib_lo),
         py_net=ratio((py_lo or 0) - (f_true or 0), (lib_lo or 0) - (f_true or 0)),
-        umb=f"{umb:.2f} s", umb_verdict="met" if umb <= 0.8 else "missed", std=f"{statistics.median(t['std_headers']):.2f} s",
+        umb=f"{umb:.2f} s", umb_verdict="met" if umb <= 0.8 else "missed",
+        umb_room=("" if umb <= 0.8 else
+                  f" Over the standard headers they need, 0.8 s leaves daemoniker's own headers "
+                  f"{0.8 - statistics.median(t['std_headers']):.2f} s."),
+        std=f"{statistics.median(t['std_headers']):.2f} s",
         fs=f"{statistics.median(t['filesystem']):.2f} s",
         empty=f"{statistics.median(t['empty']):.2f} s",
         own=f"{umb - statistics.median(t['std_headers']):.2f} s",
@@ -609,7 +613,8 @@ def render(directory, doc_path, plot_dat, plot_extra):
         w(f"| {r['name']} | **{us(l[0])}** | {us(l[1])} | {us(l[3])} | {us(l[4])} | {us(l[2])} | "
           f"{us(tt[0])} | {r['failures']} |")
     w("")
-    w("- `daemoniker stop` (the default schedule, TERM then wait): once its pidfds show every "
+    w("- `daemoniker stop` (its default schedule, TERM/30/KILL/5: SIGTERM, then up to 30 s): "
+      "once its pidfds show every "
       "member of the daemon's family gone, it waits for /proc to show the zombie (50 µs steps), "
       "checks that the lock is released and removes the pid file.")
     w("- floor: `benchmarks/peers/pidfd_stop.c` — reads the pid, `pidfd_open`, "
@@ -700,9 +705,12 @@ def baseline_text(base, stop_spread, us):
     if base["latency"][0] <= 2000:
         text += ("So this benchmark would have met the target before that change too: with one "
                  "process to wait for, the old loop also slept in `poll` on its pidfd (the 10 ms "
-                 "slices only bounded each `poll`), and on this kernel /proc already shows the "
-                 "zombie when the pidfd turns readable, so the old 5 ms re-checks never ran. The "
-                 "change matters for a family of several processes (one `poll` over all of "
+                 "slices only bounded each `poll`). ")
+        if base["latency"][2] < 5000:
+            text += (f"None of its {base['runs']} runs took 5 ms, so its 5 ms re-checks for the "
+                     "zombie never ran: on this kernel /proc already shows the zombie when the "
+                     "pidfd turns readable. ")
+        text += ("The change matters for a family of several processes (one `poll` over all of "
                  "them) and where the zombie shows late.")
     else:
         text += "The change is what meets the target."
@@ -717,10 +725,11 @@ def costs_text(costs):
     cli, floor, ssd, ver, true = (costs[n] for n in names)
     return (f" Per run at RLIMIT_NOFILE 1024, every process counted (`strace -f -c`; `perf stat`, "
             f"mean of 100 runs): the command makes {cli[0]} system calls ({cli[1]} of them "
-            f"`rt_sigaction`, resetting every signal) and takes {cli[2]:.2f} ms of CPU and "
-            f"{cli[3]:.0f} page faults; the C floor {floor[0]} calls, {floor[2]:.2f} ms, "
-            f"{floor[3]:.0f} faults; start-stop-daemon {ssd[0]} calls (its `close()` loop), "
-            f"{ssd[2]:.2f} ms, {ssd[3]:.0f} faults. Starting alone, `daemoniker --version` takes "
+            f"`rt_sigaction`, resetting every signal) and takes {cli[2]:.2f} ms of CPU, "
+            f"{cli[3]:.0f} page faults and {cli[4]:.1f} context switches (the first child relays "
+            f"the daemon's report); the C floor {floor[0]} calls, {floor[2]:.2f} ms, "
+            f"{floor[3]:.0f} faults, {floor[4]:.1f} switches; start-stop-daemon {ssd[0]} calls "
+            f"(its `close()` loop), {ssd[2]:.2f} ms, {ssd[3]:.0f} faults, {ssd[4]:.1f} switches. Starting alone, `daemoniker --version` takes "
             f"{ver[2]:.2f} ms and {ver[3]:.0f} faults, `/bin/true` {true[2]:.2f} ms and "
             f"{true[3]:.0f}: the command's start-up is CPU spent in its own code and the pages it "
             f"touches, not system calls ({ver[0]} against {true[0]}).")
@@ -783,7 +792,7 @@ WHY = """### Why, where a target is missed
   size, so read the met verdict as "the daemon starts small", not "daemoniker costs no memory".
 - **Compile time ({umb}; ceiling 0.8 s, {umb_verdict}).** The standard headers the API needs
   take {std} on their own (`<filesystem>` alone {fs}; an empty file {empty}); daemoniker's own
-  headers, Hana and PFR included, add {own}. All of these move with the machine's load: other
+  headers, Hana and PFR included, add {own}.{umb_room} All of these move with the machine's load: other
   work on the cores slows every run alike. Under issue 8's 0.5 s needs the public headers to stop including `<filesystem>` (e.g.
   `std::string_view` paths in `options`, `<filesystem>` only where `std::filesystem::path`
   overloads are declared).
