@@ -17,8 +17,6 @@
 //
 // Output on stdout, one tab-separated line per peer and limit (microseconds):
 //   name rlimit runs failures all_median all_min all_max invoker_median invoker_min invoker_max
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -30,22 +28,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <vector>
 
+#include "benchmarks/whole_process.hpp"
+
 namespace {
 
-long long now_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<long long>(ts.tv_sec) * 1'000'000LL + ts.tv_nsec / 1000;
-}
-
-struct peer {
-  std::string name;
-  std::vector<std::string> argv;
-};
+using daemoniker_bench::kill_children;
+using daemoniker_bench::median;
+using daemoniker_bench::monotonic_us;
+using daemoniker_bench::named_command;
 
 struct result {
   std::vector<long long> all, invoker;
@@ -55,64 +48,14 @@ struct result {
 volatile sig_atomic_t g_alarm = 0;
 void on_alarm(int) { g_alarm = 1; }
 
-// Kills every process whose parent is this one (the re-parented leftovers of a run).
-void kill_children() {
-  const pid_t self = ::getpid();
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return;
-  while (const dirent* e = ::readdir(proc)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    if (pid <= 0) continue;
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE* f = std::fopen(path, "r");
-    if (f == nullptr) continue;
-    int ppid = 0;
-    // pid (comm) state ppid: comm may hold spaces; skip to the last ')'.
-    char buf[512];
-    const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = '\0';
-    const char* close_paren = std::strrchr(buf, ')');
-    if (close_paren != nullptr && std::sscanf(close_paren + 1, " %*c %d", &ppid) == 1 &&
-        ppid == self) {
-      ::kill(pid, SIGKILL);
-    }
-  }
-  ::closedir(proc);
-}
-
 // One run: returns false on failure.
-bool run_once(const peer& p, long nofile, const std::string& pid_file, long long& all_us,
+bool run_once(const named_command& p, long nofile, const std::string& pid_file, long long& all_us,
               long long& invoker_us) {
-  std::vector<std::string> args = p.argv;
-  for (auto& a : args) {
-    for (std::size_t at; (at = a.find("{pidfile}")) != std::string::npos;) {
-      a.replace(at, 9, pid_file);
-    }
-  }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
+  const auto args = daemoniker_bench::substitute(p.argv, {{"pidfile", pid_file}});
   ::unlink(pid_file.c_str());
-  const long long t0 = now_us();
-  const pid_t child = ::fork();
+  const long long t0 = monotonic_us();
+  const pid_t child = daemoniker_bench::spawn(args, nofile);
   if (child == -1) return false;
-  if (child == 0) {
-    const rlimit lim{static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
-    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::close_range(3, ~0U, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "peer_harness: cannot run %s: %s\n", argv[0], std::strerror(errno));
-    ::_exit(127);
-  }
   bool ok = true, child_seen = false;
   g_alarm = 0;
   ::alarm(10);
@@ -132,20 +75,14 @@ bool run_once(const peer& p, long nofile, const std::string& pid_file, long long
       continue;
     }
     if (pid == child) {
-      invoker_us = now_us() - t0;
+      invoker_us = monotonic_us() - t0;
       child_seen = true;
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ok = false;
     }
   }
-  all_us = now_us() - t0;
+  all_us = monotonic_us() - t0;
   ::alarm(0);
   return ok && child_seen;
-}
-
-long long median(std::vector<long long> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 [[noreturn]] void usage(const char* why) {
@@ -189,14 +126,9 @@ int main(int argc, char** argv) {
     ::getrlimit(RLIMIT_NOFILE, &lim);
     rlimits.push_back(static_cast<long>(lim.rlim_cur));
   }
-  std::vector<peer> peers;
-  while (i < argc) {
-    peer p;
-    p.name = argv[i++];
-    for (; i < argc && std::strcmp(argv[i], "::") != 0; ++i) p.argv.emplace_back(argv[i]);
-    if (i < argc) ++i;  // "::"
+  const std::vector<named_command> peers = daemoniker_bench::named_commands(i, argc, argv);
+  for (const auto& p : peers) {
     if (p.argv.empty()) usage(("peer " + p.name + " has no program").c_str());
-    peers.push_back(std::move(p));
   }
   if (peers.empty()) usage("no peers");
 

@@ -8,13 +8,20 @@
 #   - benchmarks/sweep_benchmark at RLIMIT_NOFILE 1024, 4096 and the hard limit (20000 here),
 #   - benchmarks/daemonize_benchmark (end to end, per policy, and the floors),
 #   - benchmarks/peer_harness: python-daemon, start-stop-daemon, the daemoniker command, the
-#     library and a minimal double fork as whole processes, at RLIMIT_NOFILE 1024 and the hard
-#     limit,
+#     library, and the floors (/bin/true; a minimal double fork in C, also exec'ing /bin/true as
+#     the command does; the same program built as C++) as whole processes, at RLIMIT_NOFILE
+#     1024 and the hard limit,
+#   - benchmarks/stop_latency: from a daemon's exit to `daemoniker stop`'s, and to a pidfd
+#     floor's,
 #   - compile time, binary size and RSS,
 # and writes docs/benchmarks.md and docs/benchmarks/sweep.png. A few minutes; the machine should
 # be otherwise idle. Environment: BENCH_RUNS (peer runs, default 200), BENCH_ITERATIONS (sweep
-# iterations, default 200), BENCH_E2E_ITERATIONS (default 500), BENCH_KEEP=1 keeps the raw
-# measurements (their directory is printed).
+# iterations, default 200), BENCH_E2E_ITERATIONS (default 500), BENCH_STOP_RUNS (default 200),
+# BENCH_IDLE_WAIT=M (after building, wait up to M minutes for a 1-minute load average below 1.0,
+# looking every minute; default 0: measure at once), BENCH_STOP_BASELINE=PATH (another build of
+# the command, e.g. of an older commit: its stop is timed too, labelled with
+# BENCH_STOP_BASELINE_LABEL), BENCH_KEEP=1 keeps the raw measurements (their directory is
+# printed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,6 +31,11 @@ die() { printf 'bench.sh: error: %s\n' "$*" >&2; exit 1; }
 runs=${BENCH_RUNS:-200}
 iterations=${BENCH_ITERATIONS:-200}
 e2e_iterations=${BENCH_E2E_ITERATIONS:-500}
+stop_runs=${BENCH_STOP_RUNS:-200}
+idle_wait=${BENCH_IDLE_WAIT:-0}
+baseline=${BENCH_STOP_BASELINE:-}
+baseline_label=${BENCH_STOP_BASELINE_LABEL:-baseline}
+[[ -z $baseline || -x $baseline ]] || die "BENCH_STOP_BASELINE=$baseline is not an executable"
 
 # ---- what it needs ------------------------------------------------------------------------
 bash tools/setup.sh
@@ -31,6 +43,8 @@ packages=(
   python3-daemon    # the peer python-daemon (DaemonContext)
   python3-lockfile  # its pid file (daemon.pidfile.TimeoutPIDLockFile)
   gnuplot-nox       # docs/benchmarks/sweep.png
+  strace            # system calls per command (strace -f -c), for the doc's reasons
+  linux-perf        # CPU time and page faults per command (perf stat), likewise
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -55,16 +69,28 @@ bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 work=$(mktemp -d /tmp/daemoniker-bench.XXXXXX)
 # Private copies: a concurrent `bazel build` cannot replace them while they run.
 for t in benchmarks/sweep_benchmark benchmarks/daemonize_benchmark benchmarks/peer_harness \
-         benchmarks/lib_daemon benchmarks/minimal_daemon benchmarks/footprint_empty \
-         benchmarks/footprint_daemon daemoniker/cli/daemoniker; do
+         benchmarks/stop_latency benchmarks/lib_daemon benchmarks/minimal_daemon \
+         benchmarks/minimal_daemon_cxx benchmarks/exit_stamp benchmarks/pidfd_stop \
+         benchmarks/footprint_empty benchmarks/footprint_daemon daemoniker/cli/daemoniker; do
   cp "$bin/$t" "$work/"
 done
+[[ -z $baseline ]] || cp "$baseline" "$work/daemoniker-baseline"
 cleanup() { [[ -n ${BENCH_KEEP:-} ]] && say "raw measurements kept in $work" || rm -rf "$work"; }
 trap cleanup EXIT
 data=$work/data
 mkdir -p "$data"
 
 # ---- the machine --------------------------------------------------------------------------
+# An idle machine, if asked to wait for one (other builds, CI): the 1-minute load average.
+load1() { cut -d' ' -f1 /proc/loadavg; }
+waited=0
+while ((waited < idle_wait)) && awk -v l="$(load1)" 'BEGIN { exit !(l >= 1.0) }'; do
+  say "load average $(load1) (waited $waited of $idle_wait min for < 1.0)"
+  sleep 60
+  waited=$((waited + 1))
+done
+idle=$(awk -v l="$(load1)" 'BEGIN { print (l < 1.0 ? "yes" : "no") }')
+((idle_wait == 0)) || say "load average $(load1) after $waited min: measuring"
 hard=$(ulimit -Hn)
 [[ $hard == unlimited ]] && hard=1048576
 {
@@ -74,13 +100,19 @@ hard=$(ulimit -Hn)
   echo "cores=$(nproc)"
   echo "compiler=$(g++ --version | head -n1)"
   echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "idle_wait=$idle_wait"
+  echo "idle_waited=$waited"
+  echo "idle_reached=$idle"
   echo "nofile_hard=$hard"
+  echo "processes=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)"
   echo "nofile_soft=$(ulimit -Sn)"
   echo "benchmark=libbenchmark $(dpkg-query -W -f='${Version}' libbenchmark-dev)"
   echo "python_daemon=$(dpkg-query -W -f='${Version}' python3-daemon)"
   echo "peer_runs=$runs"
   echo "sweep_iterations=$iterations"
   echo "e2e_iterations=$e2e_iterations"
+  echo "stop_runs=$stop_runs"
+  echo "stop_baseline=${baseline:+$baseline_label}"
 } >"$data/machine.txt"
 
 # ---- Google Benchmark suites -------------------------------------------------------------
@@ -100,13 +132,57 @@ say "daemonize_benchmark"
 say "peer_harness: $runs runs of each peer at RLIMIT_NOFILE 1024 and $hard"
 "$work/peer_harness" --runs="$runs" --pidfile="$work/peer.pid" --rlimits="1024,$hard" \
   "exec /bin/true (no daemon)" /bin/true :: \
-  "minimal double fork" "$work/minimal_daemon" {pidfile} :: \
+  "daemoniker --version (no daemon)" "$work/daemoniker" --version :: \
+  "minimal double fork (C)" "$work/minimal_daemon" {pidfile} :: \
+  "minimal double fork (C++)" "$work/minimal_daemon_cxx" {pidfile} :: \
+  "minimal double fork + exec /bin/true (C)" "$work/minimal_daemon" {pidfile} /bin/true :: \
   "daemoniker (library)" "$work/lib_daemon" {pidfile} :: \
   "daemoniker start (CLI)" "$work/daemoniker" start --pidfile {pidfile} -- /bin/true :: \
   "start-stop-daemon" start-stop-daemon --start --background --make-pidfile \
       --pidfile {pidfile} --exec /bin/true :: \
   "python-daemon" "$py" "$PWD/benchmarks/peers/python_daemon.py" {pidfile} \
   >"$data/peers.tsv"
+
+# What each run costs beyond time, at RLIMIT_NOFILE 1024, every process of the run counted: its
+# system calls (strace -f -c, one run: the total, and rt_sigaction), and its CPU time, page
+# faults and context switches (perf stat over peer_harness running it 100 times, which waits
+# for the daemon too; divided by 100, the harness's own share included). Lines: name syscalls
+# rt_sigaction cpu_ms page_faults context_switches. "{pidfile}" as for peer_harness.
+costs() {
+  local name=$1; shift
+  rm -f "$work/peer.pid"
+  (ulimit -n 1024 && strace -f -c -o "$work/strace.txt" "${@//\{pidfile\}/$work/peer.pid}" >/dev/null)
+  perf stat -x, -o "$work/perf.txt" -e task-clock,page-faults,context-switches \
+    "$work/peer_harness" --runs=100 --warmup=0 --pidfile="$work/peer.pid" --rlimits=1024 \
+    "$name" "$@" >/dev/null
+  local calls perf
+  calls=$(awk '$NF == "total" { t = $4 } $NF == "rt_sigaction" { s = $4 }
+               END { printf "%d\t%d", t, s }' "$work/strace.txt")
+  perf=$(awk -F, '$3 == "task-clock" { c = $1 } $3 == "page-faults" { f = $1 }
+                  $3 == "context-switches" { s = $1 }
+                  END { printf "%.3f\t%.1f\t%.1f", c / 100, f / 100, s / 100 }' "$work/perf.txt")
+  printf '%s\t%s\t%s\n' "$name" "$calls" "$perf"
+}
+say "system calls, CPU time and page faults of the command, its floor and start-stop-daemon"
+{
+  costs "daemoniker start (CLI)" "$work/daemoniker" start --pidfile {pidfile} -- /bin/true
+  costs "minimal double fork + exec /bin/true (C)" "$work/minimal_daemon" {pidfile} /bin/true
+  costs "start-stop-daemon" start-stop-daemon --start --background --make-pidfile \
+    --pidfile {pidfile} --exec /bin/true
+  costs "daemoniker --version (no daemon)" "$work/daemoniker" --version
+  costs "exec /bin/true (no daemon)" /bin/true
+} >"$data/costs.tsv"
+rm -f "$work/peer.pid"
+
+# ---- stop latency ------------------------------------------------------------------------
+say "stop_latency: $stop_runs runs of each stopper"
+stoppers=("daemoniker stop" "$work/daemoniker" stop --pidfile {pidfile})
+[[ -z $baseline ]] ||
+  stoppers+=(:: "daemoniker stop ($baseline_label)" "$work/daemoniker-baseline" stop --pidfile {pidfile})
+stoppers+=(:: "floor: pidfd_open + poll (C)" "$work/pidfd_stop" {pidfile})
+"$work/stop_latency" --runs="$stop_runs" --pidfile="$work/stop.pid" --stamp="$work/stop.stamp" \
+  "$work/daemoniker" start --pidfile {pidfile} -- "$work/exit_stamp" {stamp} :: \
+  "${stoppers[@]}" >"$data/stop.tsv"
 
 # ---- size, memory, compile time -----------------------------------------------------------
 say "binary size, RSS, compile time"
@@ -127,6 +203,8 @@ read -r _ daemon_rss _ daemon_hwm <"$work/fp.out"
 } >"$data/footprint.txt"
 "$py" benchmarks/report.py compile "$data/compile.json" daemoniker/include \
   $(find daemoniker/include/daemoniker -name '*.hpp')
+
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$data/machine.txt"
 
 # ---- the document and the plot -------------------------------------------------------------
 mkdir -p docs/benchmarks
