@@ -90,9 +90,18 @@ check "find_package(daemoniker $next_minor) refuses $version" not probe "$prefix
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 check "pkg-config --modversion daemoniker is $version" test "$(pkg-config --modversion daemoniker)" = "$version"
 cflags=$(pkg-config --cflags daemoniker) libs=$(pkg-config --libs daemoniker)
-check "pkg-config --cflags gives the include directory ($cflags)" grep -qF -- "-I$prefix/include" <<<"$cflags"
+# The .pc file is relocatable (prefix=${pcfiledir}/../..): compare the directories it names.
+names_dir() {  # names_dir FLAG DIR WORDS: one of WORDS is FLAG followed by DIR, resolved
+  local flag=$1 dir word
+  dir=$(readlink -f "$2")
+  for word in $3; do
+    [[ $word == "$flag"* && $(readlink -f "${word#"$flag"}") == "$dir" ]] && return 0
+  done
+  return 1
+}
+check "pkg-config --cflags gives the include directory ($cflags)" names_dir -I "$prefix/include" "$cflags"
 check "pkg-config --cflags leaves -std= to the user ($cflags)" not grep -qF -- "-std=" <<<"$cflags"
-check "pkg-config --libs gives the library ($libs)" grep -qF -- "-L$prefix/lib -ldaemoniker" <<<"$libs"
+check "pkg-config --libs gives the library ($libs)" eval 'names_dir -L "$prefix/lib" "$libs" && grep -qw -- -ldaemoniker <<<"$libs"'
 unset PKG_CONFIG_PATH
 consumer=$tmp/pkg-config
 mkdir -p "$consumer" && cp "$examples/app.cc" "$consumer/"

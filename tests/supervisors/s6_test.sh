@@ -76,6 +76,10 @@ check "$l: ... the program is gone" gone "$pid2"
 check "$l: ... it got SIGTERM (its TERM handler ran)" contains_line "$out_dir/term" "$pid2"
 check "$l: ... s6-supervise is still alive" alive "$s6"
 check "$l: ... the pid file is removed" [ ! -e "$pidfile" ]
+if [[ -e $pidfile ]]; then  # what kept it: say so, for the next one to read
+  echo "  pid file now: '$(cat "$pidfile" 2>&1)'; status: $("$dmk" status --json --pidfile "$pidfile" 2>&1)"
+  echo "  s6-svstat: $(s6-svstat "$svc" 2>&1)"
+fi
 kill -KILL "$s6"
 
 # 2. No --ready-fd: the notification fd is passed untouched, the program reports readiness.
