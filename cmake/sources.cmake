@@ -35,6 +35,7 @@ set(DAEMONIKER_PUBLIC_HEADERS
 set(DAEMONIKER_SOURCES
     # :daemonization
     daemoniker/src/activation.cc
+    daemoniker/src/channel_posix.cc
     daemoniker/src/fd.cc
     daemoniker/src/fixed_steps.cc
     daemoniker/src/fork_window.cc
@@ -50,8 +51,12 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/privileges.cc
     daemoniker/src/redirect.cc
     daemoniker/src/reexec.cc
+    daemoniker/src/relaunched.cc
+    daemoniker/src/report.cc
+    daemoniker/src/verdict.cc
     daemoniker/src/windows/fixed_steps.cc
     daemoniker/src/windows/handoff.cc
+    daemoniker/src/windows/channel.cc
     daemoniker/src/windows/pid.cc
     # :control
     daemoniker/src/identity.cc
@@ -68,9 +73,12 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/fork_window.hpp
     daemoniker/src/listen_pid.hpp
     daemoniker/src/messages.hpp
+    daemoniker/src/relaunch.hpp
+    daemoniker/src/report.hpp
     daemoniker/src/send_refusal.hpp
     daemoniker/src/signal_safe_text.hpp
     daemoniker/src/sys.hpp
+    daemoniker/src/verdict.hpp
     daemoniker/src/windows/win32.hpp
     daemoniker/src/wire.hpp)
 

@@ -109,16 +109,26 @@ TEST_F(Reexec, ANewRunThatNeverDaemonizesIsKilledAtTheTimeout) {
   EXPECT_FALSE(fs::exists(path("app.pid")));
 }
 
+// Not open; garbage; not two numbers; negative; too big; the same channel twice; stdin and
+// stdout (open, but never what the launcher makes). Each one is refused before anything is
+// read or written on what it names.
 TEST_F(Reexec, ABogusHandoffVariableIsRefusedWithAMessage) {
-  const auto r = invoke([&] {
-    ::setenv("DAEMONIKER_HANDOFF", "97,98", 1);
-    const char* probe = std::getenv("REEXEC_PROBE");
-    ::execl(probe, probe, dir().c_str(), "daemonize", nullptr);
-    std::_Exit(127);
-  });
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.stderr_text, HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open "
-                                       "channels"));
+  for (const char* bogus : {"97,98", "garbage", "5", "1,2,3", "-1,2", "18446744073709551616,1",
+                            "0,1", "4,4", " 4,5"}) {
+    SCOPED_TRACE(bogus);
+    const auto r = invoke([&] {
+      const int out = ::open(path("stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 1);
+      ::setenv("DAEMONIKER_HANDOFF", bogus, 1);
+      const char* probe = std::getenv("REEXEC_PROBE");
+      ::execl(probe, probe, dir().c_str(), "daemonize", nullptr);
+      std::_Exit(127);
+    });
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.stderr_text, HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open "
+                                         "channels"));
+    EXPECT_EQ(fs::file_size(path("stdout")), 0u) << "something was written on stdout";
+  }
 }
 
 }  // namespace

@@ -131,6 +131,11 @@ int wmain(int argc, wchar_t** wargv) {
     report_and_wait(fs::path(where), {}, argv);
   }
 
+  if (scenario == L"dir-pid") {  // a pid file path that names a directory: refused up front
+    daemoniker::daemonize(dir / L"pids\\", opts, dir.wstring());
+    return 0;
+  }
+
   if (scenario == L"signals") {  // signal_handler over named events, driven by send()
     auto [where] = daemoniker::daemonize(dir / "app.pid", opts, dir.wstring());
     const fs::path d(where);

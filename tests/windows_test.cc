@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cwchar>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -305,6 +306,28 @@ TEST_F(Windows, ADaemonThatNeverConfirmsIsTerminatedAtTheTimeout) {
   const auto start = runs.rfind("run ", at) + 4;
   const DWORD pid = static_cast<DWORD>(std::stoul(runs.substr(start)));
   EXPECT_FALSE(process_alive(pid)) << "the half-started daemon still runs";
+}
+
+TEST_F(Windows, APidFilePathNamingADirectoryIsRefusedAsInvalidOptions) {
+  const auto r = run_probe({L"dir-pid"});
+  EXPECT_EQ(r.exit_code, 2u);
+  EXPECT_THAT(r.stderr_text, HasSubstr("names a directory: add a file name, such as myapp.pid"));
+  EXPECT_EQ(read_file(path("runs")).find("setup=0"), std::string::npos) << "a daemon was started";
+}
+
+// Not open; garbage; not two numbers; the same handle twice: refused before anything is read
+// from, or written to, what the variable names — the same text as on POSIX.
+TEST_F(Windows, ABogusHandoffVariableIsRefusedWithAMessage) {
+  for (const wchar_t* bogus : {L"97,98", L"garbage", L"5", L"1,2,3", L"-1,2", L"4,4"}) {
+    SCOPED_TRACE(std::string(bogus, bogus + std::wcslen(bogus)));
+    SetEnvironmentVariableW(L"DAEMONIKER_HANDOFF", bogus);
+    const auto r = run_probe({L"daemonize"});
+    SetEnvironmentVariableW(L"DAEMONIKER_HANDOFF", nullptr);
+    EXPECT_EQ(r.exit_code, 2u);
+    EXPECT_THAT(r.stderr_text,
+                HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open channels"));
+    EXPECT_FALSE(fs::exists(path("app.pid")));
+  }
 }
 
 TEST_F(Windows, SignalsReachTheDaemonsHandlerThroughSend) {

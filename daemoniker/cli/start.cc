@@ -37,6 +37,7 @@
 #include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
 
@@ -50,12 +51,6 @@ using clock_type = std::chrono::steady_clock;
 
 using start_context = basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep,
                                        await_ready<fork_handoff>, drop_privileges>;
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "was killed by " + signal_name(WTERMSIG(status));
-  return "ended";
-}
 
 // What the program appended to its --stderr file since `from`, for a failure message.
 std::string stderr_since(const std::string& path, std::uintmax_t from) {
@@ -227,7 +222,7 @@ class start_watch {
   [[noreturn]] void died(int status, const std::string& status_text, const std::string& errno_text,
                          std::uintmax_t stderr_size) {
     std::string what = "'" + a_.command.front() + "' (pid " + std::to_string(pid_) + ") " +
-                       describe_status(status) + " before it was ready";
+                       detail::how_it_ended(status) + " before it was ready";
     if (!status_text.empty()) what += ": " + status_text;
     if (!errno_text.empty()) {
       what += " (" + std::generic_category().message(static_cast<int>(std::strtol(errno_text.c_str(), nullptr, 10))) + ")";

@@ -27,16 +27,11 @@
 #include <chrono>
 #include <cstddef>
 
-#include "daemoniker/src/confirmation.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker::detail {
 namespace {
-
-// In the daemon of a handoff that defers confirmation (await_ready): the channel on which
-// notify_ready() and friends will report.
-int pending_channel = -1;
 
 // Moves a descriptor to >= 3, so that installing stdio can never clobber it.
 int above_stdio(int fd) noexcept {
@@ -73,46 +68,6 @@ bool await_report(int down, int up) noexcept {
 }
 
 }  // namespace
-
-bool send_record(int fd, const record& r) noexcept {
-  const char* p = reinterpret_cast<const char*>(&r);
-  std::size_t left = sizeof r;
-  while (left > 0) {
-    // MSG_NOSIGNAL: a vanished reader must give EPIPE, not kill us with SIGPIPE.
-    const ssize_t n = retry_eintr([&] { return os::send(fd, p, left, MSG_NOSIGNAL); });
-    if (n <= 0) return false;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-// Blocking read of one whole record; false on EOF or error.
-bool receive_record(int fd, record& r) noexcept {
-  char* p = reinterpret_cast<char*>(&r);
-  std::size_t got = 0;
-  while (got < sizeof r) {
-    const ssize_t n = retry_eintr([&] { return os::read(fd, p + got, sizeof r - got); });
-    if (n <= 0) return false;
-    got += static_cast<std::size_t>(n);
-  }
-  return r.magic == record::kMagic;
-}
-[[noreturn]] void report_and_exit(int fd, const step_status& s) noexcept {
-  record r;
-  r.kind = record::failed;
-  r.status = s;
-  send_record(fd, r);
-  ::_exit(1);
-}
-bool confirm_on(int fd) noexcept {
-  record ready;
-  ready.kind = record::ready;
-  ready.pid = os::getpid();
-  return send_record(fd, ready);
-}
-
-void defer_confirmation(int fd) noexcept { pending_channel = fd; }
 
 // The first child and, after it returns, the daemon. Async-signal-safe throughout.
 void become_daemon(plan& p, const stages& st, int up, const int down[2],
@@ -180,27 +135,6 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
   }
 }
 
-
-
-void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
-  if (pending_channel == -1) return;
-  record r;
-  r.kind = ready ? record::ready : record::rejected;
-  r.pid = os::getpid();
-  if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
-  send_record(pending_channel, r);
-  os::close(pending_channel);
-  pending_channel = -1;
-}
-
-void extend_confirmation(std::chrono::milliseconds more) noexcept {
-  if (pending_channel == -1) return;
-  record r;
-  r.kind = record::extend;
-  r.pid = os::getpid();
-  r.wait_status = more.count();
-  send_record(pending_channel, r);
-}
 
 }  // namespace daemoniker::detail
 

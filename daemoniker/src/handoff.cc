@@ -67,16 +67,18 @@ role stay_in_foreground(plan& p, const stages& st) {
   return role::daemon;
 }
 
-bool foreground_wanted(detach_mode mode) noexcept {
-  return mode == detach_mode::never ||
-         (mode == detach_mode::unless_supervised && detect_supervisor() != supervisor::none);
+bool foreground_wanted(detach_mode mode, const plan& p) noexcept {
+  if (mode == detach_mode::never) return true;
+  // Sockets handed over by socket activation mean that whoever started us waits for us here.
+  return mode == detach_mode::unless_supervised &&
+         (detect_supervisor() != supervisor::none || !p.listen_fds.empty());
 }
 
 }  // namespace detail
 
 role fork_handoff::launch(plan& p, const stages& st) {
   using namespace detail;
-  if (foreground_wanted(detach) || (detach == detach_mode::unless_supervised && !p.listen_fds.empty())) {
+  if (foreground_wanted(detach, p)) {
     return stay_in_foreground(p, st);
   }
   if (!allow_threads) {

@@ -14,17 +14,14 @@
 #endif
 
 namespace daemoniker::detail {
-namespace {
 
-std::string program() {
+std::string program_name_for_messages() {
 #if defined(_WIN32)
   return program_name();
 #else
   return program_invocation_short_name;
 #endif
 }
-
-}  // namespace
 
 daemonize_error make_error(const step_status& status, const plan& p) {
   daemonize_error e;
@@ -46,7 +43,7 @@ void fail_invoker(const step_status& status, const plan& p) noexcept {
   int exit_status = status.failed == step::options ? 2 : 1;
   try {
     const std::string line = failure_line(status, p, exit_status);
-    std::fprintf(stderr, "%s: %s\n", program().c_str(), line.c_str());
+    std::fprintf(stderr, "%s: %s\n", program_name_for_messages().c_str(), line.c_str());
   } catch (...) {
     std::fprintf(stderr, "cannot daemonize (step %d, error %d)\n", static_cast<int>(status.failed),
                  status.error);
@@ -61,7 +58,7 @@ void leave_invoker(bool by_exception) noexcept {
       std::fprintf(stderr,
                    "%s: an exception left the Daemonizer's parent scope; exiting with status 2 "
                    "(the daemon keeps running; catch it inside `if (is_parent)` to handle it)\n",
-                   program().c_str());
+                   program_name_for_messages().c_str());
     } catch (...) {
     }
   }

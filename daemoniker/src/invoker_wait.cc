@@ -22,28 +22,11 @@
 #include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/sys.hpp"
+#include "daemoniker/src/verdict.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker::detail {
 namespace {
-
-std::string signal_text(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
-         " (" + (::sigdescr_np(sig) != nullptr ? ::sigdescr_np(sig) : "unknown signal") + ")";
-}
-
-std::string death_text(long long pid, int status) {
-  const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
-  if (WIFEXITED(status)) {
-    return who + " exited with status " + std::to_string(WEXITSTATUS(status)) +
-           " before confirming startup";
-  }
-  if (WIFSIGNALED(status)) {
-    return who + " was killed by " + signal_text(WTERMSIG(status)) + " before confirming startup";
-  }
-  return who + " ended before confirming startup";
-}
 
 // Waits for a child; false when its status could not be had.
 bool reap(pid_t pid, int* status = nullptr) noexcept {
@@ -78,103 +61,75 @@ role fail(const stages& st, plan& p, long long daemon, step_status s) {
 class verdict_wait {
  public:
   verdict_wait(plan& p, const stages& st, int up, pid_t first)
-      : p_(p), st_(st), up_(up), first_(first),
-        // A century stands for "forever" without overflowing the clock.
-        deadline_(clock::now() + std::min<std::chrono::milliseconds>(
-                                     p.success_timeout, std::chrono::hours(24 * 365 * 100))) {}
+      : p_(p), st_(st), up_(up), first_(first), wait_(p.success_timeout, /*relayed=*/true) {}
 
   role run() {
-    record r;
-    std::size_t got = 0;
     for (;;) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
+      const auto left = wait_.left();
       struct pollfd pfd {up_, POLLIN, 0};
       const int slice = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
       const int ready = left.count() <= 0 ? 0 : os::poll(&pfd, 1, slice);
       if (ready == 0 && left.count() > INT_MAX) continue;  // a very long timeout: wait on
       if (ready == -1 && errno == EINTR) continue;
       if (ready <= 0) return timed_out();
-      const ssize_t n = os::read(up_, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+      const ssize_t n = os::read(up_, wait_.space(), wait_.missing());
       if (n == -1 && errno == EINTR) continue;
       if (n <= 0) return first_child_died();
-      got += static_cast<std::size_t>(n);
-      if (got < sizeof r) continue;
-      got = 0;
-      if (r.kind == record::hello && r.magic == record::kMagic) {
-        daemon_ = r.pid;
-      } else if (r.kind == record::extend && r.magic == record::kMagic) {
-        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
-        if (wanted > deadline_) deadline_ = wanted;
-      } else {
-        return verdict(r);
+      if (const auto v = wait_.take(static_cast<std::size_t>(n), p_); v != startup_wait::verdict::pending) {
+        return verdict(v);
       }
     }
   }
 
  private:
-  using clock = std::chrono::steady_clock;
-
   // Nothing half-started may survive: the new session's group (once setsid() ran), the first
   // child, the daemon if known.
   role timed_out() {
+    const long long daemon = wait_.daemon();
     os::kill(-first_, SIGKILL);
     os::kill(first_, SIGKILL);
-    if (daemon_ > 0) os::kill(static_cast<pid_t>(daemon_), SIGKILL);
+    if (daemon > 0) os::kill(static_cast<pid_t>(daemon), SIGKILL);
     reap(first_);
-    if (daemon_ > 0) await_death(static_cast<pid_t>(daemon_));
+    if (daemon > 0) await_death(static_cast<pid_t>(daemon));
     os::close(up_);
-    const std::string who = daemon_ > 0 ? "the daemon (pid " + std::to_string(daemon_) + ")" : "the daemon";
-    return fail(st_, p_, daemon_,
+    return fail(st_, p_, daemon,
                 step_status::failure(step::startup, 0,
-                                     (who + " did not confirm startup within " +
-                                      seconds_text(p_.success_timeout) +
-                                      " and was killed; raise options::success_timeout if its "
-                                      "startup is legitimately slow")
-                                         .c_str()));
+                                     startup_timeout_text(daemon, p_.success_timeout, "killed").c_str()));
   }
 
   // EOF before a verdict: the first child died without reporting. What it started goes too.
   role first_child_died() {
+    const long long daemon = wait_.daemon();
     os::kill(-first_, SIGKILL);
     int status = 0;
     const bool known = reap(first_, &status);
-    if (daemon_ > 0) {
-      os::kill(static_cast<pid_t>(daemon_), SIGKILL);
-      await_death(static_cast<pid_t>(daemon_));
+    if (daemon > 0) {
+      os::kill(static_cast<pid_t>(daemon), SIGKILL);
+      await_death(static_cast<pid_t>(daemon));
     }
     os::close(up_);
-    std::string what = "the intermediate process (pid " + std::to_string(first_) + ") ";
-    what += !known               ? std::string("ended")
-            : WIFSIGNALED(status) ? "was killed by " + signal_text(WTERMSIG(status))
-                                  : "exited with status " + std::to_string(WEXITSTATUS(status));
-    return fail(st_, p_, daemon_,
-                step_status::failure(step::startup, 0, (what + " before the daemon confirmed").c_str()));
+    const std::string what = "the intermediate process (pid " + std::to_string(first_) + ") " +
+                             (known ? how_it_ended(status) : "ended") + " before the daemon confirmed";
+    return fail(st_, p_, daemon, step_status::failure(step::startup, 0, what.c_str()));
   }
 
   // A final report: the first child has relayed it and exits.
-  role verdict(record& r) {
+  role verdict(startup_wait::verdict v) {
+    const long long daemon = wait_.daemon();
     reap(first_);
     os::close(up_);
-    if (r.magic != record::kMagic) {
-      return fail(st_, p_, daemon_, step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
-    }
-    switch (r.kind) {
-      case record::ready:
-        p_.daemon_pid = r.pid > 0 ? r.pid : daemon_;
+    switch (v) {
+      case startup_wait::verdict::ready:
         return role::invoker;
-      case record::rejected:  // the program said it cannot start: it exits now
-        if (daemon_ > 0) await_death(static_cast<pid_t>(daemon_));
-        p_.daemon_pid = daemon_;
-        r.status.failed = step::rejected;
-        return fail(st_, p_, daemon_, r.status);
-      case record::failed:
-        return fail(st_, p_, daemon_, r.status);
-      case record::died:
-        return fail(st_, p_, r.pid,
-                    step_status::failure(step::startup, 0,
-                                         death_text(r.pid, static_cast<int>(r.wait_status)).c_str()));
-      default:
-        return fail(st_, p_, daemon_, step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
+      case startup_wait::verdict::died: {
+        const record& r = wait_.report();
+        const std::string text = ended_before_confirming(r.pid, how_it_ended(static_cast<int>(r.wait_status)));
+        return fail(st_, p_, r.pid, step_status::failure(step::startup, 0, text.c_str()));
+      }
+      default:  // failed (the first child reaped it), rejected (it exits now), broken
+        // A rejecting daemon still runs; its pid file lock goes when it has exited.
+        if (wait_.failure().failed == step::rejected && daemon > 0) await_death(static_cast<pid_t>(daemon));
+        return fail(st_, p_, daemon, wait_.failure());
     }
   }
 
@@ -182,8 +137,7 @@ class verdict_wait {
   const stages& st_;
   int up_;
   pid_t first_;
-  long long daemon_ = 0;
-  clock::time_point deadline_;
+  startup_wait wait_;
 };
 
 role await_daemon(plan& p, const stages& st, int up, pid_t first) {

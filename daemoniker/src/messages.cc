@@ -5,6 +5,9 @@
 
 #if defined(_WIN32)
 #include "daemoniker/src/windows/win32.hpp"
+#else
+#include <string.h>  // sigabbrev_np, sigdescr_np
+#include <sys/wait.h>
 #endif
 
 #include <cerrno>
@@ -49,6 +52,65 @@ std::string failure_line(const step_status& status, const plan& p, int& exit_sta
   }
   exit_status = status.failed == step::options ? 2 : 1;
   return "cannot daemonize: " + describe(status, p);
+}
+
+std::string the_daemon(long long pid) {
+  return pid > 0 ? "the daemon (pid " + std::to_string(pid) + ")" : "the daemon";
+}
+
+std::string ended_before_confirming(long long pid, const std::string& how) {
+  return the_daemon(pid) + " " + how + " before confirming startup";
+}
+
+std::string startup_timeout_text(long long pid, std::chrono::milliseconds timeout, const char* fate) {
+  return the_daemon(pid) + " did not confirm startup within " + seconds_text(timeout) + " and was " +
+         fate + "; raise options::success_timeout if its startup is legitimately slow";
+}
+
+std::string path_text(const std::filesystem::path& path) {
+  const std::u8string utf8 = path.u8string();
+  return {reinterpret_cast<const char*>(utf8.data()), utf8.size()};
+}
+
+#if !defined(_WIN32)
+namespace {
+
+std::string signal_text(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  const char* description = ::sigdescr_np(sig);
+  return (abbrev != nullptr ? "SIG" + std::string(abbrev) : "signal " + std::to_string(sig)) +
+         " (" + (description != nullptr ? description : "unknown signal") + ")";
+}
+
+}  // namespace
+
+std::string how_it_ended(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) return "was killed by " + signal_text(WTERMSIG(wait_status));
+  return "ended";
+}
+#endif
+
+step_status check_pid_path(const std::filesystem::path& path, const char* example) {
+  if (path.empty()) {
+    return step_status::failure(step::options, 0,
+                                ("the pid file path is empty: pass a path such as " +
+                                 std::string(example) + ", or use daemoniker::no_pid_file")
+                                    .c_str());
+  }
+  if (!path.has_filename()) {  // "/run/", "C:\\ProgramData\\"
+    return step_status::failure(step::options, 0,
+                                ("the pid file path '" + path_text(path) +
+                                 "' names a directory: add a file name, such as myapp.pid")
+                                    .c_str());
+  }
+  return {};
+}
+
+step_status unusable_pid_directory(const std::filesystem::path& dir, int error) {
+  return step_status::failure(
+      step::pid_file, error,
+      ("the pid file's directory '" + path_text(dir) + "' is not usable: create it first").c_str());
 }
 
 namespace {

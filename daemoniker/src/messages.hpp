@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "daemoniker/plan.hpp"
@@ -19,5 +20,35 @@ const char* step_name(step s) noexcept;
 std::string failure_line(const step_status& status, const plan& p, int& exit_status);
 /// "30 s", "0.3 s": a timeout, for messages.
 std::string seconds_text(std::chrono::milliseconds ms);
+/// "the daemon (pid N)", or "the daemon" while its pid is unknown (0).
+std::string the_daemon(long long pid);
+/// "the daemon (pid N) <how> before confirming startup": how it ended too early.
+std::string ended_before_confirming(long long pid, const std::string& how);
+/// The daemon missed options::success_timeout and was `fate` ("killed", "terminated").
+std::string startup_timeout_text(long long pid, std::chrono::milliseconds timeout, const char* fate);
+#if !defined(_WIN32)
+/// How a child that ended looks in a message, from its wait status: "exited with status 3",
+/// "was killed by SIGSEGV (Segmentation fault)".
+std::string how_it_ended(int wait_status);
+#endif
+/// The program's file name, for the lines daemoniker prints itself.
+std::string program_name_for_messages();
+
+// --- the pid file refusals POSIX and Windows share --------------------------------------------
+
+/// What follows "'<path>' " when the pid file is a link or not a regular file. Constants: the
+/// POSIX pid file code runs in the fork window, where nothing may allocate.
+inline constexpr char kPidFileIsLink[] =
+    "is a symbolic link; pid files are never followed through links: remove the link, or point "
+    "pid_file at a regular file";
+inline constexpr char kPidFileNotRegular[] =
+    "exists and is not a regular file (a directory, FIFO, socket or device): remove it, or "
+    "choose another pid file path";
+/// A pid file path that is empty (`example`: a good path on this OS) or names a directory.
+step_status check_pid_path(const std::filesystem::path& path, const char* example);
+/// A pid file whose directory is missing or not a directory (`error`: why, as the OS says it).
+step_status unusable_pid_directory(const std::filesystem::path& dir, int error);
+/// A path as messages show it: UTF-8 on both platforms.
+std::string path_text(const std::filesystem::path& path);
 
 }  // namespace daemoniker::detail

@@ -25,6 +25,7 @@
 #include <ctime>
 #include <string>
 
+#include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
@@ -182,8 +183,7 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
   if (old == -1) {
     if (errno == ENOENT) return found::vanished;
     error = errno == ELOOP
-                ? pid_failure(0, path, "is a symbolic link; pid files are never followed through "
-                                       "links: remove the link, or point pid_file at a regular file")
+                ? pid_failure(0, path, detail::kPidFileIsLink)
                 : pid_failure(errno, path, "exists and cannot be opened");
     return found::error;
   }
@@ -191,9 +191,7 @@ found inspect(const char* path, long long& holder, step_status& error) noexcept 
   if (os::fstat(old, &st) == -1 || !S_ISREG(st.st_mode)) {
     const int e = errno;
     os::close(old);
-    error = pid_failure(S_ISREG(st.st_mode) ? e : 0, path,
-                        "exists and is not a regular file (a directory, FIFO, socket or "
-                        "device): remove it, or choose another pid file path");
+    error = pid_failure(S_ISREG(st.st_mode) ? e : 0, path, detail::kPidFileNotRegular);
     return found::error;
   }
   if (retry_eintr([&] { return os::flock(old, LOCK_EX | LOCK_NB); }) == -1 &&
@@ -284,20 +282,10 @@ void release_pid_file() noexcept { remove_at_exit(); }
 
 step_status locked_pid_file::validate(const plan& p) const {
   const std::string path = p.pid_file.native();
-  if (path.empty()) {
-    return step_status::failure(step::options, 0,
-                                "the pid file path is empty: pass a path such as "
-                                "/run/myapp.pid, or use daemoniker::no_pid_file");
-  }
+  if (auto s = detail::check_pid_path(p.pid_file, "/run/myapp.pid"); !s.ok()) return s;
   if (path.size() >= PATH_MAX - 64) {
     return step_status::failure(step::pid_file, ENAMETOOLONG,
                                 ("'" + path.substr(0, 64) + "…' is longer than PATH_MAX allows")
-                                    .c_str());
-  }
-  if (path.back() == '/' || !p.pid_file.has_filename()) {
-    return step_status::failure(step::options, 0,
-                                ("the pid file path '" + path +
-                                 "' names a directory: add a file name, such as myapp.pid")
                                     .c_str());
   }
   const std::string parent = p.pid_file.parent_path().native();
@@ -305,9 +293,7 @@ step_status locked_pid_file::validate(const plan& p) const {
   const bool found = os::stat(parent.c_str(), &st) == 0;
   if (!found || !S_ISDIR(st.st_mode)) {
     const int e = found ? ENOTDIR : errno;  // a missing directory is ENOENT, not ENOTDIR
-    return step_status::failure(
-        step::pid_file, e,
-        ("the pid file's directory '" + parent + "' is not usable: create it first").c_str());
+    return detail::unusable_pid_directory(parent, e);
   }
   return {};
 }

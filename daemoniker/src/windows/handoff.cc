@@ -30,8 +30,8 @@
 #include "daemoniker/src/messages.hpp"
 #include "daemoniker/basic_daemonizer.hpp"
 #include "daemoniker/policy/reexec.hpp"
-#include "../confirmation.hpp"
-#include "../wire.hpp"
+#include "../relaunch.hpp"
+#include "../verdict.hpp"
 #include "win32.hpp"
 
 #include <shellapi.h>
@@ -43,36 +43,10 @@ using detail::close_handle;
 using detail::narrow;
 using detail::win32_failure;
 
-constexpr const wchar_t* kHandoffVariable = L"DAEMONIKER_HANDOFF";
-constexpr std::size_t kMaxHandoff = std::size_t{256} << 20;
-
-using detail::record;  // the wire record, shared with POSIX (../wire.hpp)
-
-bool started_relaunched() noexcept {
-  static const bool relaunched = ::GetEnvironmentVariableW(kHandoffVariable, nullptr, 0) > 0;
-  return relaunched;
-}
-[[maybe_unused]] const bool kEvaluatedEarly = started_relaunched();
-
-bool write_all(HANDLE h, const void* data, std::size_t n) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    DWORD done = 0;
-    if (!::WriteFile(h, p, static_cast<DWORD>(std::min<std::size_t>(n, 1 << 20)), &done, nullptr)) {
-      return false;
-    }
-    p += done;
-    n -= done;
-  }
-  return true;
-}
-
-[[noreturn]] void report_and_exit(HANDLE report, const step_status& s) {
-  record r;
-  r.kind = record::failed;
-  r.status = s;
-  write_all(report, &r, sizeof r);
-  std::_Exit(1);
+// The variable's name, as Win32 spells it.
+std::wstring handoff_variable() {
+  const std::string_view name = detail::kHandoffVariable;
+  return std::wstring(name.begin(), name.end());
 }
 
 // --- quoting: the inverse of CommandLineToArgvW ----------------------------------------------
@@ -168,7 +142,7 @@ step_status open_std_handles(const plan& p, std_handles& out) {
 std::vector<wchar_t> environment_with(const std::wstring& handoff) {
   std::vector<wchar_t> block;
   wchar_t* env = ::GetEnvironmentStringsW();
-  const std::wstring prefix = std::wstring(kHandoffVariable) + L"=";
+  const std::wstring prefix = handoff_variable() + L"=";
   for (const wchar_t* e = env; *e != L'\0'; e += std::wcslen(e) + 1) {
     if (std::wcsncmp(e, prefix.c_str(), prefix.size()) == 0) continue;
     block.insert(block.end(), e, e + std::wcslen(e) + 1);
@@ -180,14 +154,14 @@ std::vector<wchar_t> environment_with(const std::wstring& handoff) {
   return block;
 }
 
-std::string exit_text(DWORD pid, DWORD code) {
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "0x%08lX", static_cast<unsigned long>(code));
-  const std::string who = "the daemon (pid " + std::to_string(pid) + ")";
+// How a process with exit code `code` ended, for messages.
+std::string how_it_ended(DWORD code) {
   if (code >= 0xC0000000UL) {  // an NTSTATUS: it crashed
-    return who + " crashed with exception " + hex + " before confirming startup";
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08lX", static_cast<unsigned long>(code));
+    return std::string("crashed with exception ") + hex;
   }
-  return who + " exited with status " + std::to_string(code) + " before confirming startup";
+  return "exited with status " + std::to_string(code);
 }
 
 // A failure the invoking process returns (role::failed), everything cleaned up.
@@ -229,10 +203,9 @@ step_status create_daemon(const plan& p, const std_handles& stdio, HANDLE hand_r
   wchar_t module[32768] = {};
   ::GetModuleFileNameW(nullptr, module, 32768);
   std::wstring line = command_line(p.strip_cmd_args);
-  const std::wstring handoff =
-      std::to_wstring(reinterpret_cast<std::uintptr_t>(hand_read)) + L"," +
-      std::to_wstring(reinterpret_cast<std::uintptr_t>(report_write));
-  std::vector<wchar_t> env = environment_with(handoff);
+  const std::string value = detail::handoff_value(reinterpret_cast<detail::channel>(hand_read),
+                                                 reinterpret_cast<detail::channel>(report_write));
+  std::vector<wchar_t> env = environment_with(std::wstring(value.begin(), value.end()));
 
   DWORD flags = DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT |
                 EXTENDED_STARTUPINFO_PRESENT;
@@ -252,74 +225,42 @@ step_status create_daemon(const plan& p, const std_handles& stdio, HANDLE hand_r
 
 // Waits for the daemon's report, its end, or the deadline; the daemon is `pi`.
 role await_verdict(plan& p, const stages& st, PROCESS_INFORMATION& pi, HANDLE& report_read) {
-  using clock = std::chrono::steady_clock;
-  const auto wait = std::min<std::chrono::milliseconds>(p.success_timeout,
-                                                        std::chrono::hours(24 * 365 * 100));
-  auto deadline = clock::now() + wait;
-  record r;
-  std::size_t got = 0;
-  const long long daemon = pi.dwProcessId;
-  auto fail = [&](const step_status& s) {
+  detail::startup_wait wait(p.success_timeout, /*relayed=*/false);
+  wait.set_daemon(pi.dwProcessId);
+  auto fail = [&](const step_status& s, bool end_it) {
+    if (end_it) ::TerminateProcess(pi.hProcess, 1);
     ::WaitForSingleObject(pi.hProcess, 2000);
     close_handle(pi.hProcess);
     close_handle(report_read);
-    st.reclaim(p, daemon);
+    st.reclaim(p, wait.daemon());
     return refuse(st, s);
   };
   for (;;) {
     DWORD available = 0;
-    const bool pipe_ok = ::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr);
-    if (pipe_ok && available > 0) {
+    if (::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
       DWORD n = 0;
-      if (::ReadFile(report_read, reinterpret_cast<char*>(&r) + got,
-                     static_cast<DWORD>(std::min<std::size_t>(available, sizeof r - got)), &n,
-                     nullptr)) {
-        got += n;
+      if (!::ReadFile(report_read, wait.space(), static_cast<DWORD>(std::min<std::size_t>(available, wait.missing())), &n, nullptr)) n = 0;
+      switch (wait.take(n, p)) {
+        case detail::startup_wait::verdict::pending: continue;
+        case detail::startup_wait::verdict::ready:
+          close_handle(pi.hProcess);
+          close_handle(report_read);
+          return role::invoker;
+        case detail::startup_wait::verdict::failed: return fail(wait.failure(), false);  // it exits now
+        default: return fail(wait.failure(), true);  // broken: it cannot be trusted to exit
       }
-      if (got < sizeof r) continue;
-      got = 0;
-      if (r.magic != record::kMagic) {
-        ::TerminateProcess(pi.hProcess, 1);
-        return fail(step_status::failure(step::startup, EPROTO, "garbled report from the daemon"));
-      }
-      if (r.kind == record::ready) {
-        close_handle(pi.hProcess);
-        close_handle(report_read);
-        p.daemon_pid = daemon;
-        return role::invoker;
-      }
-      if (r.kind == record::extend) {
-        const auto wanted = clock::now() + std::chrono::milliseconds(r.wait_status);
-        if (wanted > deadline) deadline = wanted;
-        continue;
-      }
-      if (r.kind == record::rejected) {  // the program said it cannot start: it exits now
-        p.daemon_pid = daemon;
-        r.status.failed = step::rejected;
-      } else if (r.kind != record::failed) {  // as on POSIX: only these end the wait
-        ::TerminateProcess(pi.hProcess, 1);
-        return fail(step_status::failure(step::startup, EPROTO, "unknown report from the daemon"));
-      }
-      return fail(r.status);
     }
     if (::WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0) {
       // Ended: drain a last report that may have raced with its exit.
-      if (::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) {
-        continue;
-      }
+      if (::PeekNamedPipe(report_read, nullptr, 0, nullptr, &available, nullptr) && available > 0) continue;
       DWORD code = 0;
       ::GetExitCodeProcess(pi.hProcess, &code);
-      return fail(step_status::failure(step::startup, 0, exit_text(pi.dwProcessId, code).c_str()));
+      const std::string text = detail::ended_before_confirming(wait.daemon(), how_it_ended(code));
+      return fail(step_status::failure(step::startup, 0, text.c_str()), false);
     }
-    if (clock::now() >= deadline) {
-      ::TerminateProcess(pi.hProcess, 1);
-      return fail(step_status::failure(
-          step::startup, 0,
-          ("the daemon (pid " + std::to_string(daemon) + ") did not confirm startup within " +
-           detail::seconds_text(p.success_timeout) +
-           " and was terminated; raise options::success_timeout if its startup is "
-           "legitimately slow")
-              .c_str()));
+    if (wait.left().count() <= 0) {
+      const std::string text = detail::startup_timeout_text(wait.daemon(), p.success_timeout, "terminated");
+      return fail(step_status::failure(step::startup, 0, text.c_str()), true);
     }
     ::Sleep(2);
   }
@@ -351,99 +292,25 @@ role launch_daemon(plan& p, const stages& st) {
     close_handle(report_read);
     return refuse(st, created);
   }
-  write_all(hand_write, frames.data(), frames.size());
+  detail::write_all(reinterpret_cast<detail::channel>(hand_write), frames.data(), frames.size());
   close_handle(hand_write);  // EOF: the daemon has it all
   return await_verdict(p, st, pi, report_read);
 }
 
-// --- the re-launched daemon ------------------------------------------------------------------
-
-HANDLE pending_report = nullptr;
-
-role continue_relaunched(plan& p, const stages& st) {
-  wchar_t value[64] = {};
-  ::GetEnvironmentVariableW(kHandoffVariable, value, 64);
-  unsigned long long hand_value = 0, report_value = 0;
-  if (std::swscanf(value, L"%llu,%llu", &hand_value, &report_value) != 2) {
-    std::fprintf(stderr, "%s: daemoniker: DAEMONIKER_HANDOFF is set, but it does not name open "
-                         "channels; it is set only for a daemon that daemoniker re-launched: "
-                         "unset it\n",
-                 detail::program_name().c_str());
-    std::_Exit(2);
-  }
-  HANDLE hand = reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(hand_value));
-  HANDLE report = reinterpret_cast<HANDLE>(static_cast<std::uintptr_t>(report_value));
-  // Gone from the environment (both Win32's and the C runtime's copy), and not inherited by
-  // the daemon's own children.
-  ::SetEnvironmentVariableW(kHandoffVariable, nullptr);
-  ::_wputenv(L"DAEMONIKER_HANDOFF=");
-  ::SetHandleInformation(hand, HANDLE_FLAG_INHERIT, 0);
-  ::SetHandleInformation(report, HANDLE_FLAG_INHERIT, 0);
-
-  std::string bytes;
-  char buffer[65536];
-  for (;;) {
-    DWORD n = 0;
-    if (!::ReadFile(hand, buffer, sizeof buffer, &n, nullptr) || n == 0) break;
-    bytes.append(buffer, n);
-    if (bytes.size() > kMaxHandoff) break;
-  }
-  close_handle(hand);
-
-  const std::size_t plan_size = payload_frame_size(bytes);
-  std::string error = "the handoff was truncated";
-  std::optional<std::tuple<plan>> received;
-  if (plan_size != 0) received = decode_payload<plan>(std::string_view(bytes).substr(0, plan_size), error);
-  if (!received) report_and_exit(report, step_status::failure(step::handoff, 0, error.c_str()));
-  p = std::move(std::get<0>(*received));
-  if (auto s = st.accept(std::string_view(bytes).substr(plan_size)); !s.ok()) {
-    report_and_exit(report, s);
-  }
-  if (auto s = st.settle(p); !s.ok()) report_and_exit(report, s);
-  if (st.defer_confirmation) {  // the program confirms with notify_ready()
-    pending_report = report;
-    return role::daemon;
-  }
-  record ready;
-  ready.kind = record::ready;
-  ready.pid = ::GetCurrentProcessId();
-  if (!write_all(report, &ready, sizeof ready)) {
-    st.abandon(p);
-    std::_Exit(1);
-  }
-  close_handle(report);
-  return role::daemon;
-}
-
 }  // namespace
-
-bool reexec_handoff::is_setup() const noexcept { return !started_relaunched(); }
 
 namespace detail {
 
-void confirm_startup(bool ready, const char* message, int exit_code) noexcept {
-  if (pending_report == nullptr) return;
-  record r;
-  r.kind = ready ? record::ready : record::rejected;
-  r.pid = ::GetCurrentProcessId();
-  if (!ready) r.status = step_status::failure(step::startup, 0, message, exit_code);
-  write_all(pending_report, &r, sizeof r);
-  close_handle(pending_report);
-}
-
-void extend_confirmation(std::chrono::milliseconds more) noexcept {
-  if (pending_report == nullptr) return;
-  record r;
-  r.kind = record::extend;
-  r.pid = ::GetCurrentProcessId();
-  r.wait_status = more.count();
-  write_all(pending_report, &r, sizeof r);
+// Gone from both Win32's environment and the C runtime's copy.
+void forget_handoff_variable() noexcept {
+  ::SetEnvironmentVariableW(handoff_variable().c_str(), nullptr);
+  ::_wputenv((handoff_variable() + L"=").c_str());
 }
 
 }  // namespace detail
 
 role reexec_handoff::launch(plan& p, const stages& st) {
-  return is_setup() ? launch_daemon(p, st) : continue_relaunched(p, st);
+  return is_setup() ? launch_daemon(p, st) : detail::continue_relaunched(p, st);
 }
 
 }  // namespace daemoniker

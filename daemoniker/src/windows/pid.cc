@@ -13,6 +13,7 @@
 #include "daemoniker/pid_file.hpp"
 #include "daemoniker/policy/pid.hpp"
 #include "win32.hpp"
+#include "../messages.hpp"
 #include "../signal_safe_text.hpp"
 
 namespace daemoniker {
@@ -53,17 +54,10 @@ step_status refuse_odd_file(HANDLE h, const std::filesystem::path& path) {
   BY_HANDLE_FILE_INFORMATION info{};
   if (!::GetFileInformationByHandle(h, &info)) return win32_failure(step::pid_file, ::GetLastError(), path);
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
-    return step_status::failure(
-        step::pid_file, 0,
-        ("'" + detail::narrow(path.native()) +
-         "' is a symbolic link; pid files are never followed through links: remove the link, "
-         "or point pid_file at a regular file").c_str());
+    return step_status::failure(step::pid_file, 0, ("'" + detail::path_text(path) + "' " + detail::kPidFileIsLink).c_str());
   }
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
-    return step_status::failure(
-        step::pid_file, 0,
-        ("'" + detail::narrow(path.native()) +
-         "' exists and is not a regular file: remove it, or choose another pid file path").c_str());
+    return step_status::failure(step::pid_file, 0, ("'" + detail::path_text(path) + "' " + detail::kPidFileNotRegular).c_str());
   }
   return {};
 }
@@ -109,18 +103,11 @@ int held_pid_file_descriptor() noexcept {
 void release_pid_file() noexcept { remove_at_exit(); }
 
 step_status locked_pid_file::validate(const plan& p) const {
-  if (p.pid_file.empty()) {
-    return step_status::failure(step::options, 0,
-                                "the pid file path is empty: pass a path such as "
-                                "C:\\ProgramData\\myapp\\myapp.pid, or use daemoniker::no_pid_file");
-  }
+  if (auto s = detail::check_pid_path(p.pid_file, "C:\\ProgramData\\myapp\\myapp.pid"); !s.ok()) return s;
   const auto dir = p.pid_file.parent_path();
   const DWORD attributes = ::GetFileAttributesW(dir.c_str());
   if (attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-    return step_status::failure(
-        step::pid_file, static_cast<int>(ERROR_PATH_NOT_FOUND),
-        ("the pid file's directory '" + detail::narrow(dir.native()) +
-         "' is not usable: create it first").c_str());
+    return detail::unusable_pid_directory(dir, static_cast<int>(ERROR_PATH_NOT_FOUND));
   }
   // Refuse a second start before re-launching anything: try the lock, and let go at once.
   HANDLE h = open_pid_file(p.pid_file, OPEN_EXISTING);
