@@ -64,6 +64,7 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/windows/signals.cc
     # the private headers (Bazel: _PRIVATE_HDRS)
     daemoniker/src/confirmation.hpp
+    daemoniker/src/descriptors.hpp
     daemoniker/src/fixed_steps.hpp
     daemoniker/src/fork_window.hpp
     daemoniker/src/listen_pid.hpp

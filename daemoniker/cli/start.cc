@@ -37,6 +37,7 @@
 #include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
 
@@ -127,15 +128,6 @@ std::string read_all(int fd) {
   }
   os::close(fd);
   return out;
-}
-
-// Moves a descriptor the command made above `floor`, so that it can never be the --ready-fd
-// number the program is promised.
-int above(int fd, int floor) {
-  if (fd == -1 || fd >= floor) return fd;
-  const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, floor);
-  os::close(fd);
-  return moved;
 }
 
 options make_options(const start_args& a, unsigned umask, std::chrono::milliseconds timeout) {
@@ -285,7 +277,7 @@ struct notify_socket {
     dir = tmpl;
     os::chmod(dir.c_str(), 0755);  // a program running as --user must reach it
     path = dir + "/notify";
-    fd = above(os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
+    fd = detail::move_above(os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
@@ -419,7 +411,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
     return false;
   }
   for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1], &f.go[0], &f.go[1]}) {
-    *fd = above(*fd, lowest);
+    *fd = detail::move_above(*fd, lowest);
   }
   opts.shielded_fds.push_back(f.exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
@@ -431,7 +423,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
     sigaddset(&interrupts, sig);
   }
   os::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
-  f.interrupts = above(os::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
+  f.interrupts = detail::move_above(os::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
   return true;
 }
 
@@ -450,9 +442,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
   }
   int held = held_pid_file_descriptor();
   if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
-    const int moved = os::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
-    os::close(held);
-    held = moved;
+    held = detail::move_above(held, a.ready_fd + 1);
   }
   int error = 0;
   if (a.ready_fd != -1 && os::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
