@@ -555,10 +555,7 @@ bool supervised() {
   const supervisor who = detect_supervisor();
   if (who != supervisor::systemd) return who != supervisor::none;
   if (detail::listen_pid_is_ours()) return true;
-  std::ifstream comm("/proc/" + std::to_string(os::getppid()) + "/comm");
-  std::string parent;
-  std::getline(comm, parent);
-  return parent == "systemd";
+  return detail::comm_of(os::getppid()) == "systemd";
 }
 
 }  // namespace

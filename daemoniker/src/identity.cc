@@ -245,7 +245,7 @@ bool runs_executable(const std::string& proc, const struct stat& want) {
 // A script started directly runs its #! interpreter, and the kernel names the process after the
 // script (comm), as start-stop-daemon's --exec INTERPRETER --name SCRIPT would match it. argv is
 // not looked at: any process may claim any argv.
-bool runs_script(const std::string& proc, const std::string& script) {
+bool runs_script(pid_t pid, const std::string& script) {
   std::string line = read_small(script).substr(0, 256);
   if (line.rfind("#!", 0) != 0) return false;
   line = line.substr(2, line.find('\n') - 2);
@@ -276,9 +276,9 @@ bool runs_script(const std::string& proc, const std::string& script) {
     }
   }
   struct stat want {};
-  if (os::stat(interpreter.c_str(), &want) == -1 || !runs_executable(proc, want)) return false;
-  std::string comm = read_small(proc + "/comm");
-  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  if (os::stat(interpreter.c_str(), &want) == -1) return false;
+  if (!runs_executable("/proc/" + std::to_string(pid), want)) return false;
+  const std::string comm = comm_of(pid);
   const std::string name = std::filesystem::path(script).filename().string();
   return !comm.empty() && comm == name.substr(0, 15);
 }
@@ -290,13 +290,12 @@ std::string mismatch(pid_t pid, const process_match& m) {
   if (!m.exec.empty()) {
     struct stat want {};
     if (os::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
-    if (!runs_executable(proc, want) && !runs_script(proc, m.exec)) {
+    if (!runs_executable(proc, want) && !runs_script(pid, m.exec)) {
       return "its executable is not " + m.exec;
     }
   }
   if (!m.name.empty()) {
-    std::string comm = read_small(proc + "/comm");
-    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    const std::string comm = comm_of(pid);
     // The kernel keeps 15 characters of a process name, as start-stop-daemon knows.
     if (comm.empty() || comm != m.name.substr(0, 15)) return "its name is '" + comm + "', not '" + m.name + "'";
   }
