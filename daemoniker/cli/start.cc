@@ -73,30 +73,17 @@ std::string stderr_since(const std::string& path, std::uintmax_t from) {
 // The path found (outside the chroot), or the problem in `problem` to report at once.
 std::string find_program(const std::string& program, const std::string& chroot, std::string& problem) {
   const fs::path root = chroot.empty() ? fs::path("/") : fs::path(chroot);
-  auto check = [&](const fs::path& p) -> std::optional<std::string> {
-    const fs::path real = p.is_absolute() ? root / p.relative_path() : p;
-    struct stat st {};
-    if (os::stat(real.c_str(), &st) == -1) return std::string(std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return std::string("it is a directory");
-    if (os::access(real.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
-    return std::nullopt;
-  };
   if (program.find('/') != std::string::npos) {
     if (!chroot.empty() && program.front() != '/') return "";  // relative to --chdir, inside
-    if (const auto why = check(program)) problem = *why;
-    return (root / fs::path(program).relative_path()).string();
+    const fs::path p(program);
+    problem = detail::not_runnable(p.is_absolute() ? root / p.relative_path() : p);
+    return (root / p.relative_path()).string();
   }
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  for (std::size_t at = 0; at <= dirs.size();) {
-    const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
-    const std::string dir = dirs.substr(at, colon - at);
-    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
-    if (!check(candidate)) return (candidate.is_absolute() ? root / candidate.relative_path() : candidate).string();
-    at = colon + 1;
+  std::string found = detail::find_in_path(program, root);
+  if (found.empty()) {
+    problem = chroot.empty() ? "not found in PATH" : "not found in PATH inside " + chroot;
   }
-  problem = chroot.empty() ? "not found in PATH" : "not found in PATH inside " + chroot;
-  return "";
+  return found;
 }
 
 // A pid file that a tool without locks wrote (start-stop-daemon) whose live pid runs PROGRAM

@@ -262,17 +262,8 @@ bool runs_script(pid_t pid, const std::string& script) {
   if (interpreter.size() >= 4 && interpreter.substr(interpreter.size() - 4) == "/env" && words.size() > 1) {
     interpreter = words[1];  // #!/usr/bin/env sh: the interpreter env finds in PATH
     if (interpreter.find('/') == std::string::npos) {
-      const char* path = std::getenv("PATH");
-      const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-      for (std::size_t at = 0; at <= dirs.size();) {
-        const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
-        const std::string candidate = dirs.substr(at, colon - at) + "/" + words[1];
-        if (os::access(candidate.c_str(), X_OK) == 0) {
-          interpreter = candidate;
-          break;
-        }
-        at = colon + 1;
-      }
+      std::string found = find_in_path(interpreter);
+      if (!found.empty()) interpreter = std::move(found);
     }
   }
   struct stat want {};
@@ -284,6 +275,28 @@ bool runs_script(pid_t pid, const std::string& script) {
 }
 
 }  // namespace
+
+std::string not_runnable(const std::filesystem::path& path) {
+  struct stat st {};
+  if (os::stat(path.c_str(), &st) == -1) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory";
+  if (os::access(path.c_str(), X_OK) == -1) return std::strerror(errno);
+  return "";
+}
+
+std::string find_in_path(const std::string& program, const std::filesystem::path& root) {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
+    const std::string dir = dirs.substr(at, colon - at);
+    const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
+    const auto real = candidate.is_absolute() ? root / candidate.relative_path() : candidate;
+    if (not_runnable(real).empty()) return real.string();
+    at = colon + 1;
+  }
+  return "";
+}
 
 std::string mismatch(pid_t pid, const process_match& m) {
   const std::string proc = "/proc/" + std::to_string(pid);

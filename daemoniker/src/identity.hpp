@@ -118,6 +118,15 @@ inline std::string comm_of(pid_t pid) {
   return name;
 }
 
+/// Why execvp() could not run the file at `path`: "" when it can (it exists, is no directory
+/// and may be executed), else "it is a directory" or strerror's text.
+std::string not_runnable(const std::filesystem::path& path);
+
+/// The file execvp() runs for `program` (a name without '/'): the first in the directories of
+/// PATH (else /usr/local/bin:/usr/bin:/bin; "" is ".") that is runnable, absolute directories
+/// taken below `root` (a chroot's) and named from outside it; "" when there is none.
+std::string find_in_path(const std::string& program, const std::filesystem::path& root = "/");
+
 /// "" when `pid` matches every criterion of `m`; otherwise what did not match. --exec matches
 /// the process's executable, or, for a script, its #! interpreter with the script's name as
 /// the process name (never argv, which any process may forge).
