@@ -60,7 +60,6 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/windows/pid.cc
     # :control
     daemoniker/src/identity.cc
-    daemoniker/src/identity.hpp
     daemoniker/src/pid_file.cc
     daemoniker/src/send_refusal.cc
     daemoniker/src/signal_handler.cc
@@ -69,8 +68,10 @@ set(DAEMONIKER_SOURCES
     daemoniker/src/windows/signals.cc
     # the private headers (Bazel: _PRIVATE_HDRS)
     daemoniker/src/confirmation.hpp
+    daemoniker/src/descriptors.hpp
     daemoniker/src/fixed_steps.hpp
     daemoniker/src/fork_window.hpp
+    daemoniker/src/identity.hpp
     daemoniker/src/listen_pid.hpp
     daemoniker/src/messages.hpp
     daemoniker/src/relaunch.hpp

@@ -37,6 +37,7 @@
 #include "daemoniker/src/identity.hpp"
 
 #include "daemoniker/cli/commands.hpp"
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
@@ -67,30 +68,17 @@ std::string stderr_since(const std::string& path, std::uintmax_t from) {
 // The path found (outside the chroot), or the problem in `problem` to report at once.
 std::string find_program(const std::string& program, const std::string& chroot, std::string& problem) {
   const fs::path root = chroot.empty() ? fs::path("/") : fs::path(chroot);
-  auto check = [&](const fs::path& p) -> std::optional<std::string> {
-    const fs::path real = p.is_absolute() ? root / p.relative_path() : p;
-    struct stat st {};
-    if (os::stat(real.c_str(), &st) == -1) return std::string(std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return std::string("it is a directory");
-    if (os::access(real.c_str(), X_OK) == -1) return std::string(std::strerror(errno));
-    return std::nullopt;
-  };
   if (program.find('/') != std::string::npos) {
     if (!chroot.empty() && program.front() != '/') return "";  // relative to --chdir, inside
-    if (const auto why = check(program)) problem = *why;
-    return (root / fs::path(program).relative_path()).string();
+    const fs::path p(program);
+    problem = detail::not_runnable(p.is_absolute() ? root / p.relative_path() : p);
+    return (root / p.relative_path()).string();
   }
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  for (std::size_t at = 0; at <= dirs.size();) {
-    const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
-    const std::string dir = dirs.substr(at, colon - at);
-    const fs::path candidate = fs::path(dir.empty() ? "." : dir) / program;
-    if (!check(candidate)) return (candidate.is_absolute() ? root / candidate.relative_path() : candidate).string();
-    at = colon + 1;
+  std::string found = detail::find_in_path(program, root);
+  if (found.empty()) {
+    problem = chroot.empty() ? "not found in PATH" : "not found in PATH inside " + chroot;
   }
-  problem = chroot.empty() ? "not found in PATH" : "not found in PATH inside " + chroot;
-  return "";
+  return found;
 }
 
 // A pid file that a tool without locks wrote (start-stop-daemon) whose live pid runs PROGRAM
@@ -122,15 +110,6 @@ std::string read_all(int fd) {
   }
   os::close(fd);
   return out;
-}
-
-// Moves a descriptor the command made above `floor`, so that it can never be the --ready-fd
-// number the program is promised.
-int above(int fd, int floor) {
-  if (fd == -1 || fd >= floor) return fd;
-  const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, floor);
-  os::close(fd);
-  return moved;
 }
 
 options make_options(const start_args& a, unsigned umask, std::chrono::milliseconds timeout) {
@@ -280,7 +259,7 @@ struct notify_socket {
     dir = tmpl;
     os::chmod(dir.c_str(), 0755);  // a program running as --user must reach it
     path = dir + "/notify";
-    fd = above(os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
+    fd = detail::move_above(os::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), floor);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
@@ -414,7 +393,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
     return false;
   }
   for (int* fd : {&f.exec_pipe[0], &f.exec_pipe[1], &f.ready_pipe[0], &f.ready_pipe[1], &f.go[0], &f.go[1]}) {
-    *fd = above(*fd, lowest);
+    *fd = detail::move_above(*fd, lowest);
   }
   opts.shielded_fds.push_back(f.exec_pipe[1]);
   if (a.ready_fd != -1) opts.shielded_fds.push_back(f.ready_pipe[1]);
@@ -426,7 +405,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
     sigaddset(&interrupts, sig);
   }
   os::sigprocmask(SIG_BLOCK, &interrupts, nullptr);
-  f.interrupts = above(os::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
+  f.interrupts = detail::move_above(os::signalfd(-1, &interrupts, SFD_CLOEXEC), lowest);
   return true;
 }
 
@@ -445,9 +424,7 @@ bool open_start_fds(const start_args& a, start_fds& f, options& opts) {
   }
   int held = held_pid_file_descriptor();
   if (held != -1 && held == a.ready_fd) {  // make room for fd N; the lock moves along
-    const int moved = os::fcntl(held, F_DUPFD_CLOEXEC, a.ready_fd + 1);
-    os::close(held);
-    held = moved;
+    held = detail::move_above(held, a.ready_fd + 1);
   }
   int error = 0;
   if (a.ready_fd != -1 && os::dup2(f.ready_pipe[1], a.ready_fd) == -1) error = errno;
@@ -560,10 +537,7 @@ bool supervised() {
   const supervisor who = detect_supervisor();
   if (who != supervisor::systemd) return who != supervisor::none;
   if (detail::listen_pid_is_ours()) return true;
-  std::ifstream comm("/proc/" + std::to_string(os::getppid()) + "/comm");
-  std::string parent;
-  std::getline(comm, parent);
-  return parent == "systemd";
+  return detail::comm_of(os::getppid()) == "systemd";
 }
 
 }  // namespace

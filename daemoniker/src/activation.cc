@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #if !defined(_WIN32)
@@ -12,6 +11,7 @@
 #endif
 
 #include "daemoniker/plan.hpp"
+#include "daemoniker/src/identity.hpp"
 #include "daemoniker/src/listen_pid.hpp"
 #include "daemoniker/src/sys.hpp"
 
@@ -25,13 +25,6 @@ std::vector<listen_fd>& adopted() {
 
 #if !defined(_WIN32)
 namespace os = detail::os;
-
-std::string comm_of(pid_t pid) {
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return name;
-}
 
 // The kernel's initial pid namespace has a fixed inode (PROC_PID_INIT_INO); a container's
 // does not. Unknown (no /proc) counts as initial: nothing is assumed.
@@ -95,7 +88,7 @@ supervisor detect_supervisor() noexcept {
     // The parent first: runsv, s6-supervise or supervise may themselves run in a systemd unit
     // whose NOTIFY_SOCKET their children inherit; a container's PID 1 may be given one too
     // (systemd-nspawn, podman --sdnotify).
-    const std::string parent = comm_of(os::getppid());
+    const std::string parent = detail::comm_of(os::getppid());
     if (parent == "runsv") return supervisor::runit;
     if (parent == "s6-supervise") return supervisor::s6;
     if (parent == "supervise") return supervisor::daemontools;

@@ -1,6 +1,6 @@
 // FdPolicy models. Everything here runs in the first child right after fork(), in a process
 // that may have been multi-threaded: async-signal-safe system calls only — no malloc (hence
-// getdents64 on a stack buffer instead of opendir/readdir), no stdio, no locks.
+// getdents64 on a stack buffer instead of opendir/readdir: descriptors.hpp), no stdio, no locks.
 #if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
-#include <cstdint>
 
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/policy/fd.hpp"
 
@@ -43,40 +43,17 @@ step_status close_with_close_range(const plan& p) noexcept {
   return {};
 }
 
-// One getdents64 record.
-struct dirent64_header {
-  std::uint64_t ino;
-  std::int64_t off;
-  unsigned short reclen;
-  unsigned char type;
-  char name[1];
-};
-
 step_status close_listed_in_proc(const plan& p) noexcept {
   const int dir = os::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir == -1) return step_status::failure(step::sweep, errno, "/proc/self/fd");
-  alignas(8) char buffer[4096];
-  for (;;) {
-    const int n = os::getdents64(dir, buffer, sizeof buffer);
-    if (n == -1) {
-      const int e = errno;
-      os::close(dir);
-      return step_status::failure(step::sweep, e, "getdents64 /proc/self/fd");
-    }
-    if (n == 0) break;
-    for (int at = 0; at < n;) {
-      const auto* d = reinterpret_cast<const dirent64_header*>(buffer + at);
-      at += d->reclen;
-      int fd = 0;
-      const char* c = d->name;
-      if (*c < '0' || *c > '9') continue;  // "." and ".."
-      for (; *c >= '0' && *c <= '9'; ++c) fd = fd * 10 + (*c - '0');
-      // Closing entries already listed does not disturb the directory offset: /proc's fd
-      // directory positions are fd numbers.
-      if (fd >= 3 && fd != dir && !p.is_shielded(fd)) os::close(fd);
-    }
-  }
+  // Closing entries already listed does not disturb the directory offset: /proc's fd
+  // directory positions are fd numbers.
+  const int walked = detail::for_each_numbered(dir, [&](int fd) noexcept {
+    if (fd >= 3 && fd != dir && !p.is_shielded(fd)) os::close(fd);
+  });
+  const int e = errno;
   os::close(dir);
+  if (walked == -1) return step_status::failure(step::sweep, e, "getdents64 /proc/self/fd");
   return {};
 }
 

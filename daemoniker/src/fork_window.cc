@@ -27,26 +27,16 @@
 #include <chrono>
 #include <cstddef>
 
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker::detail {
-namespace {
-
-// Moves a descriptor to >= 3, so that installing stdio can never clobber it.
-int above_stdio(int fd) noexcept {
-  if (fd >= 3) return fd;
-  const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  os::close(fd);
-  return moved;
-}
-
-}  // namespace
 
 bool make_channel(int ends[2]) noexcept {
   if (os::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
-  ends[0] = above_stdio(ends[0]);
-  ends[1] = above_stdio(ends[1]);
+  ends[0] = move_above(ends[0]);
+  ends[1] = move_above(ends[1]);
   return ends[0] != -1 && ends[1] != -1;
 }
 

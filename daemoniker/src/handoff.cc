@@ -10,6 +10,7 @@
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/notify.hpp"
 #include "daemoniker/src/confirmation.hpp"
+#include "daemoniker/src/descriptors.hpp"
 #include "fork_window.hpp"
 
 namespace daemoniker {
@@ -23,18 +24,8 @@ int thread_count() noexcept {
   const int dir = retry_eintr(
       [] { return os::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0); });
   if (dir == -1) return 0;
-  alignas(8) char buffer[4096];
   int threads = 0;
-  for (;;) {
-    const int n = os::getdents64(dir, buffer, sizeof buffer);
-    if (n <= 0) break;
-    for (int at = 0; at < n;) {
-      const auto* name = buffer + at + 19;  // d_name in struct linux_dirent64
-      const unsigned short reclen = *reinterpret_cast<const unsigned short*>(buffer + at + 16);
-      if (name[0] != '.') ++threads;
-      at += reclen;
-    }
-  }
+  detail::for_each_numbered(dir, [&](int) noexcept { ++threads; });  // on an error: those seen
   os::close(dir);
   return threads;
 }

@@ -245,7 +245,7 @@ bool runs_executable(const std::string& proc, const struct stat& want) {
 // A script started directly runs its #! interpreter, and the kernel names the process after the
 // script (comm), as start-stop-daemon's --exec INTERPRETER --name SCRIPT would match it. argv is
 // not looked at: any process may claim any argv.
-bool runs_script(const std::string& proc, const std::string& script) {
+bool runs_script(pid_t pid, const std::string& script) {
   std::string line = read_small(script).substr(0, 256);
   if (line.rfind("#!", 0) != 0) return false;
   line = line.substr(2, line.find('\n') - 2);
@@ -262,41 +262,53 @@ bool runs_script(const std::string& proc, const std::string& script) {
   if (interpreter.size() >= 4 && interpreter.substr(interpreter.size() - 4) == "/env" && words.size() > 1) {
     interpreter = words[1];  // #!/usr/bin/env sh: the interpreter env finds in PATH
     if (interpreter.find('/') == std::string::npos) {
-      const char* path = std::getenv("PATH");
-      const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-      for (std::size_t at = 0; at <= dirs.size();) {
-        const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
-        const std::string candidate = dirs.substr(at, colon - at) + "/" + words[1];
-        if (os::access(candidate.c_str(), X_OK) == 0) {
-          interpreter = candidate;
-          break;
-        }
-        at = colon + 1;
-      }
+      std::string found = find_in_path(interpreter);
+      if (!found.empty()) interpreter = std::move(found);
     }
   }
   struct stat want {};
-  if (os::stat(interpreter.c_str(), &want) == -1 || !runs_executable(proc, want)) return false;
-  std::string comm = read_small(proc + "/comm");
-  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  if (os::stat(interpreter.c_str(), &want) == -1) return false;
+  if (!runs_executable("/proc/" + std::to_string(pid), want)) return false;
+  const std::string comm = comm_of(pid);
   const std::string name = std::filesystem::path(script).filename().string();
   return !comm.empty() && comm == name.substr(0, 15);
 }
 
 }  // namespace
 
+std::string not_runnable(const std::filesystem::path& path) {
+  struct stat st {};
+  if (os::stat(path.c_str(), &st) == -1) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a directory";
+  if (os::access(path.c_str(), X_OK) == -1) return std::strerror(errno);
+  return "";
+}
+
+std::string find_in_path(const std::string& program, const std::filesystem::path& root) {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    const std::size_t colon = std::min(dirs.find(':', at), dirs.size());
+    const std::string dir = dirs.substr(at, colon - at);
+    const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
+    const auto real = candidate.is_absolute() ? root / candidate.relative_path() : candidate;
+    if (not_runnable(real).empty()) return real.string();
+    at = colon + 1;
+  }
+  return "";
+}
+
 std::string mismatch(pid_t pid, const process_match& m) {
   const std::string proc = "/proc/" + std::to_string(pid);
   if (!m.exec.empty()) {
     struct stat want {};
     if (os::stat(m.exec.c_str(), &want) == -1) return "--exec " + m.exec + ": " + std::strerror(errno);
-    if (!runs_executable(proc, want) && !runs_script(proc, m.exec)) {
+    if (!runs_executable(proc, want) && !runs_script(pid, m.exec)) {
       return "its executable is not " + m.exec;
     }
   }
   if (!m.name.empty()) {
-    std::string comm = read_small(proc + "/comm");
-    while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    const std::string comm = comm_of(pid);
     // The kernel keeps 15 characters of a process name, as start-stop-daemon knows.
     if (comm.empty() || comm != m.name.substr(0, 15)) return "its name is '" + comm + "', not '" + m.name + "'";
   }

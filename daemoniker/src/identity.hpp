@@ -1,6 +1,7 @@
 // daemoniker/src/identity.hpp — process identity: which process a pid file really belongs
-// to, and signalling only that one. Not API: shared by inspect_pid_file(), send() and the
-// daemoniker command (POSIX, Linux /proc and pidfds).
+// to, and signalling only that one. Not API: shared by inspect_pid_file(), send(),
+// detect_supervisor() (a process's name) and the daemoniker command (POSIX, Linux /proc and
+// pidfds).
 //
 // The rules (docs/cli.md#who-gets-signalled):
 //   - the daemon is a process that holds the pid file's exclusive flock: its open file
@@ -20,6 +21,8 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -104,6 +107,25 @@ pinned pin_daemon(const examined& e, const process_match& match) noexcept;
 /// session was not made by daemonization, or when the caller or one of its ancestors is in the
 /// family (signalling it would hit the caller's own tree).
 std::vector<pinned> pin_family(const examined& e);
+
+/// The name of process `pid` (/proc/PID/comm without its newline); "" when it cannot be read.
+/// Read with std::ifstream, outside the seam, as sys.hpp says; inline, for activation.cc too
+/// (:daemonization, which a static link scans after :control).
+inline std::string comm_of(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/comm");
+  std::string name((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
+/// Why execvp() could not run the file at `path`: "" when it can (it exists, is no directory
+/// and may be executed), else "it is a directory" or strerror's text.
+std::string not_runnable(const std::filesystem::path& path);
+
+/// The file execvp() runs for `program` (a name without '/'): the first in the directories of
+/// PATH (else /usr/local/bin:/usr/bin:/bin; "" is ".") that is runnable, absolute directories
+/// taken below `root` (a chroot's) and named from outside it; "" when there is none.
+std::string find_in_path(const std::string& program, const std::filesystem::path& root = "/");
 
 /// "" when `pid` matches every criterion of `m`; otherwise what did not match. --exec matches
 /// the process's executable, or, for a script, its #! interpreter with the script's name as

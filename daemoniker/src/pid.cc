@@ -25,6 +25,7 @@
 #include <ctime>
 #include <string>
 
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/messages.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/pid_file.hpp"
@@ -99,11 +100,9 @@ step_status fill(candidate& c, const char* path) noexcept {
   // Never hold the lock on 0, 1 or 2: a caller that closed its stdio (with inherit_stdio)
   // would otherwise have the daemon's printf() write into its pid file.
   if (c.fd < 3) {
-    const int moved = os::fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
-    const int e = errno;
-    os::close(c.fd);
-    c.fd = moved;
+    c.fd = detail::move_above(c.fd);
     if (c.fd == -1) {
+      const int e = errno;
       drop(c);
       return pid_failure(e, path, "cannot be created");
     }

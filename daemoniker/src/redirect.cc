@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "daemoniker/src/descriptors.hpp"
 #include "daemoniker/src/sys.hpp"
 #include "daemoniker/policy/redirect.hpp"
 
@@ -31,14 +32,7 @@ int open_stream(const char* path, int flags) noexcept {
     errno = e;
     return -1;
   }
-  if (fd < 3) {
-    const int moved = os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    const int e = errno;
-    os::close(fd);
-    errno = e;
-    fd = moved;
-  }
-  return fd;
+  return detail::move_above(fd);
 }
 
 }  // namespace

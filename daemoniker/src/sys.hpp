@@ -17,8 +17,9 @@
 //     NSS, a library); the environment (setenv/unsetenv are memory), clock_gettime, sysconf;
 //     the invoking process's and the command's messages on stdio;
 //   - small reads and queries through the standard library, in the invoking process and the
-//     command: /proc/PID/comm (std::ifstream, supervisor detection and the command's checks),
-//     the working directory (std::filesystem::current_path/absolute), file sizes;
+//     command: /proc/PID/comm (std::ifstream, comm_of() in identity.hpp: supervisor detection,
+//     the command's checks, process matching by name), the working directory
+//     (std::filesystem::current_path/absolute), file sizes;
 //   - signal_handler's listener thread (std::thread).
 // Windows has no seam: its backend (src/windows/) calls Win32 directly.
 // Private to daemoniker: neither installed nor visible to users.
