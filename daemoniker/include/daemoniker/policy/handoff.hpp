@@ -15,7 +15,7 @@
 //   | trait           | type                    | absent | when true                                  |
 //   |-----------------|-------------------------|--------|--------------------------------------------|
 //   | `H::relaunches` | `static constexpr bool` | false  | the daemon is a new run of the program: basic_daemonizer encodes the preserved arguments into `st.payload`, and the handoff passes them to `st.accept` in the daemon before it confirms (`relaunches_v<H>`) |
-//   | `H::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//   | `H::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform; for the shipped models, so does calling `launch` on one directly (DAEMONIKER_POSIX_ONLY) |
 //
 // Laws. `st` holds the stages basic_daemonizer composes (below). Each law is a test of
 // daemoniker::testing::HandoffPolicyLaws (daemoniker/testing/handoff_policy_laws.hpp), which
@@ -124,6 +124,9 @@ struct fork_handoff {
   bool allow_threads = false;
   detach_mode detach = detach_mode::unless_supervised;
   [[nodiscard]] bool is_setup() const noexcept { return true; }
+  DAEMONIKER_POSIX_ONLY("fork_handoff",
+                        "there is no fork() on Windows: use reexec_handoff, the default on "
+                        "Windows, or await_ready<> over it")
   role launch(plan& p, const stages& st);
 };
 
