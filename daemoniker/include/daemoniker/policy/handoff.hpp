@@ -36,8 +36,9 @@
 //   7. With `st.defer_confirmation`, it returns role::invoker only after the daemon called
 //      notify_ready().
 // After role::failed the invoking process decides: daemonize() prints and exits, try_daemonize()
-// returns the error; a policy never ends the invoking process itself. A re-launched daemon (`H::relaunches`) runs the program's main() afresh,
-// where no test can follow it: for such a handoff the suite checks laws 1 and 5 only.
+// returns the error; a policy never ends the invoking process itself. A re-launched daemon
+// (`H::relaunches`) runs the program's main() afresh — for a law, the test program's, which
+// the suite follows as a re-run of the law (daemoniker/testing/harness.hpp): every law applies.
 //
 // Models: `fork_handoff` (POSIX default; POSIX only), `foreground_handoff`, `await_ready<H>`,
 // `reexec_handoff` (Windows default; daemoniker/policy/reexec.hpp). See docs/policies.md#handoffpolicy.
