@@ -25,6 +25,9 @@
 #pragma once
 
 #if defined(_WIN32)
+#if !defined(NOMINMAX)
+#define NOMINMAX  // std::min and std::max, not <windows.h>'s macros
+#endif
 #include <windows.h>
 #else
 #include <signal.h>

@@ -14,6 +14,9 @@
 #pragma once
 
 #if defined(_WIN32)
+#if !defined(NOMINMAX)
+#define NOMINMAX  // std::min and std::max, not <windows.h>'s macros
+#endif
 #include <windows.h>
 #include <io.h>
 #else
