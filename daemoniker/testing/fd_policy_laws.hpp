@@ -6,12 +6,20 @@
 //     }
 //
 // A policy for which switches_step_off<P> is true (no_sweep) must instead close nothing.
+//
+// On Windows the fds are the C runtime's (_open, _dup2); the top of the range is that of the
+// runtime's descriptor table instead of RLIMIT_NOFILE. Only no_sweep is shipped there.
 #pragma once
 
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#else
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -45,6 +53,34 @@ struct fd_set_seen {
   }
 };
 
+#if defined(_WIN32)
+/// The C runtime's descriptors end at 2048 (msvcrt's _NHANDLE_).
+inline constexpr int kRuntimeFds = 2048;
+
+/// This process's open fds.
+inline void list_open_fds(fd_set_seen& out) {
+  for (int fd = 0; fd < kRuntimeFds; ++fd) {
+    if (::_get_osfhandle(fd) != -1) out.add(fd);
+  }
+}
+
+/// The highest fd this process may open.
+inline int highest_fd() { return kRuntimeFds - 1; }
+
+/// A new fd on NUL, read-only.
+inline int open_null() { return ::_open("NUL", _O_RDONLY); }
+
+/// Opens NUL as fd `at` exactly.
+inline int open_at(int at) {
+  const int fd = open_null();
+  if (fd == -1 || ::_dup2(fd, at) != 0) throw std::runtime_error("cannot open fd " + std::to_string(at));
+  if (fd != at) ::_close(fd);
+  return at;
+}
+#else
+/// A new fd on /dev/null, read-only.
+inline int open_null() { return ::open("/dev/null", O_RDONLY); }
+
 /// This process's open fds (without the one used to list them).
 inline void list_open_fds(fd_set_seen& out) {
   DIR* d = ::opendir("/proc/self/fd");
@@ -74,6 +110,7 @@ inline int open_at(int at) {
   if (fd != at) ::close(fd);
   return at;
 }
+#endif
 
 /// What a sweep left: its status, the open fds, stdio before and after.
 struct sweep_seen {
@@ -109,10 +146,10 @@ struct fd_policy_laws {
       plan q = laws_detail::plan_for(dir / "law.pid");
       const int top = laws_detail::highest_fd();
       for (const int fd : {laws_detail::open_at(top / 2), laws_detail::open_at(top),
-                           laws_detail::open_at(top - 2), ::open("/dev/null", O_RDONLY)}) {
+                           laws_detail::open_at(top - 2), laws_detail::open_null()}) {
         s->opened.add(fd);
       }
-      for (const int fd : {laws_detail::open_at(top - 7), ::open("/dev/null", O_RDONLY)}) {
+      for (const int fd : {laws_detail::open_at(top - 7), laws_detail::open_null()}) {
         s->shielded.add(fd);
         q.shield(fd);
       }

@@ -12,13 +12,27 @@
 // is held to the laws that apply to it. The harness unsets NOTIFY_SOCKET and LISTEN_* first, so
 // that a law never talks to the supervisor of the test itself.
 //
-// A re-launching handoff (`H::relaunches`) starts the daemon as a new run of the program: that
-// daemon runs the test binary's main() afresh, where no law can follow it. For such a handoff
-// only the laws that end before the new run starts are checked; the others are skipped.
+// A re-launching handoff (`H::relaunches`, reexec_handoff) starts the daemon as a new run of the
+// program: that daemon runs the test program's main() afresh. The law lets it carry on as a
+// re-run (harness.hpp) — GoogleTest runs only that law in it, whose body finds the same shared
+// memory and reaches the same `launch`, which in the re-launched daemon settles and confirms —
+// so every law applies to it. A re-launched daemon takes longer to start: the law of the
+// timeout gives it 5 s instead of 300 ms to reach settle.
+//
+// On Windows (reexec_handoff, await_ready<reexec_handoff>) every law is instantiated too: the
+// handoff runs no scrub there (the daemon is a new process that inherits only the handles
+// daemoniker names), which the laws allow, and the session law (3) is POSIX's.
 #pragma once
 
+#if defined(_WIN32)
+#if !defined(NOMINMAX)
+#define NOMINMAX  // std::min and std::max, not <windows.h>'s macros
+#endif
+#include <windows.h>
+#else
 #include <signal.h>
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -45,12 +59,12 @@ struct handoff_log {
   bool scrub_fails;
   settle_mode settle;
   bool deferred;
-  pid_t harness;
+  long long harness;
   // What happened, wherever it happened.
   std::atomic<int> clock, scrub_calls, settle_calls, reclaim_calls, daemon_returns;
   std::atomic<int> settle_done, ready_sent;
   int scrub_seq, settle_seq;
-  pid_t scrub_pid, settle_pid, settle_sid, daemon_returned_in;
+  long long scrub_pid, settle_pid, settle_sid, daemon_returned_in;
   long long reclaimed;
   // In the invoking process, right after `launch` returned.
   role returned;
@@ -60,24 +74,49 @@ struct handoff_log {
 };
 
 inline void sleep_ms(long ms) noexcept {
+#if defined(_WIN32)
+  ::Sleep(static_cast<DWORD>(ms));
+#else
   timespec t{ms / 1000, (ms % 1000) * 1'000'000};
   while (::nanosleep(&t, &t) == -1 && errno == EINTR) {
   }
+#endif
 }
 
 /// True when `pid` has ended (a zombie counts: it has released everything it held).
-inline bool gone(pid_t pid) {
+inline bool gone(long long pid) {
   if (pid <= 0) return true;
+#if defined(_WIN32)
+  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
+  if (h == nullptr) return true;
+  const bool ended = ::WaitForSingleObject(h, 0) == WAIT_OBJECT_0;
+  ::CloseHandle(h);
+  return ended;
+#else
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string all;
   if (!std::getline(stat, all)) return true;
   const auto paren = all.rfind(')');
   return paren != std::string::npos && paren + 2 < all.size() &&
          (all[paren + 2] == 'Z' || all[paren + 2] == 'X');
+#endif
+}
+
+/// The session this process is in (0 on Windows, which has none).
+inline long long current_session() noexcept {
+#if defined(_WIN32)
+  return 0;
+#else
+  return ::getsid(0);
+#endif
 }
 
 // What the real scrub does after the sweep: every handler back to its default, an empty mask.
+// (Windows: a scrub would run in a new process, with nothing inherited to reset.)
 inline step_status default_signals() noexcept {
+#if defined(_WIN32)
+  return {};
+#else
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
@@ -90,12 +129,13 @@ inline step_status default_signals() noexcept {
     return step_status::failure(step::signals, errno, "law: sigprocmask");
   }
   return {};
+#endif
 }
 
 // The stages. Async-signal-safe: atomics, getpid, getsid, nanosleep, sigaction.
 inline step_status logged_scrub(handoff_log& log, const plan& p) noexcept {
   ++log.scrub_calls;
-  log.scrub_pid = ::getpid();
+  log.scrub_pid = current_pid();
   log.scrub_seq = ++log.clock;
   if (log.scrub_fails) return step_status::failure(step::sweep, EBADF, "law: scrub failed");
   (void)p;
@@ -103,11 +143,11 @@ inline step_status logged_scrub(handoff_log& log, const plan& p) noexcept {
 }
 inline step_status logged_settle(handoff_log& log, const plan&) noexcept {
   ++log.settle_calls;
-  log.settle_pid = ::getpid();
-  log.settle_sid = ::getsid(0);
+  log.settle_pid = current_pid();
+  log.settle_sid = current_session();
   log.settle_seq = ++log.clock;
   if (log.settle == settle_mode::fail) return step_status::failure(step::policy, 0, "law: settle failed");
-  if (log.settle == settle_mode::hang && ::getpid() != log.harness) {
+  if (log.settle == settle_mode::hang && current_pid() != log.harness) {
     for (;;) sleep_ms(1000);  // until the invoking process gives up and kills it
   }
   sleep_ms(100);  // a daemon that takes its time: the invoking process must wait for it
@@ -120,12 +160,12 @@ inline step_status logged_settle(handoff_log& log, const plan&) noexcept {
 [[noreturn]] inline void be_the_daemon(handoff_log& log, role r) noexcept {
   if (r == role::daemon) {
     ++log.daemon_returns;
-    log.daemon_returned_in = ::getpid();
+    log.daemon_returned_in = current_pid();
   }
   if (log.deferred) sleep_ms(100);
   log.ready_sent = 1;
   notify_ready();  // the program's confirmation, for a handoff that awaits it (await_ready)
-  ::_exit(0);
+  end_process(0);
 }
 
 /// In the invoking process, once `launch` returned.
@@ -142,7 +182,7 @@ inline void record_return(handoff_log& log, role r, const step_status& failure, 
   log.settle_process_gone = log.settle_pid == log.harness || gone(log.settle_pid);
   if (r == role::daemon) {  // in the foreground: the invoking process is the daemon
     ++log.daemon_returns;
-    log.daemon_returned_in = ::getpid();
+    log.daemon_returned_in = current_pid();
   }
   if (r == role::invoker) await([&] { return log.daemon_returns != 0; }, std::chrono::seconds(5));
 }
@@ -150,18 +190,21 @@ inline void record_return(handoff_log& log, role r, const step_status& failure, 
 inline void forget_supervisor() {
   for (const char* v : {"NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
                         "WATCHDOG_USEC", "WATCHDOG_PID"}) {
-    ::unsetenv(v);
+    unset_variable(v);
   }
 }
 
 /// Runs H::launch in a harness with stages that record into `log` (set up what to do first).
+/// A re-launching handoff's daemon runs this body again, as a re-run of the law (harness.hpp),
+/// where the harness is already named and `launch` carries on as the daemon.
 template <class H>
 ::testing::AssertionResult launch_logged(handoff_log& log, const plan& planned) {
   return in_child([&] {
     forget_supervisor();
     plan p = planned;
     H h = policy_factory<H>::make();
-    log.harness = ::getpid();
+    if (log.harness == 0) log.harness = current_pid();  // not in a re-launched daemon
+    if constexpr (relaunches_v<H>) let_a_relaunched_daemon_carry_on();
     auto scrub = [&log](const plan& q) noexcept { return logged_scrub(log, q); };
     auto settle = [&log](const plan& q) noexcept { return logged_settle(log, q); };
     auto abandon = [](const plan&) noexcept {};
@@ -174,7 +217,7 @@ template <class H>
     const stages st{scrub, settle, abandon, reclaim, {}, accept, log.deferred, &failure};
     const auto start = std::chrono::steady_clock::now();
     const role r = h.launch(p, st);
-    if (::getpid() != log.harness) be_the_daemon(log, r);
+    if (current_pid() != log.harness) be_the_daemon(log, r);
     record_return(log, r, failure, p, start);
   });
 }
@@ -184,12 +227,6 @@ inline const char* role_name(role r) {
 }
 
 }  // namespace laws_detail
-
-#define DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)                                                  \
-  if constexpr (relaunches_v<H>) {                                                          \
-    GTEST_SKIP() << "a re-launched daemon runs the program's main() afresh, where this law " \
-                    "cannot follow it";                                                     \
-  }
 
 /// The laws, one function each; HandoffPolicyLaws runs them.
 template <class H>
@@ -207,7 +244,6 @@ struct handoff_policy_laws {
   /// `launch` returns role::invoker only once the daemon has settled and confirmed, and
   /// role::daemon in the daemon — the process settle ran in; plan.daemon_pid, when set, names it.
   static void returns_invoker_only_after_the_daemon_confirmed() {
-    DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
     ASSERT_TRUE(laws_detail::launch_logged<H>(*log, quick_plan(dir)));
@@ -227,7 +263,6 @@ struct handoff_policy_laws {
   /// `launch` runs scrub at most once, in a process that then starts the daemon's session
   /// (never in the invoking process), and settle exactly once, after scrub.
   static void runs_scrub_at_most_once_then_settle_exactly_once() {
-    DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
     ASSERT_TRUE(laws_detail::launch_logged<H>(*log, quick_plan(dir)));
@@ -237,14 +272,15 @@ struct handoff_policy_laws {
     if (log->scrub_calls == 1) {
       EXPECT_LT(log->scrub_seq, log->settle_seq) << "settle ran before scrub";
       EXPECT_NE(log->scrub_pid, log->harness) << "scrub ran in the invoking process";
+#if !defined(_WIN32)  // sessions are POSIX's
       EXPECT_EQ(log->settle_sid, log->scrub_pid) << "the daemon's session is not led by scrub's process";
+#endif
     }
   }
 
   /// When settle fails, `launch` returns role::failed with *stages.failure set to settle's
   /// status, no process becomes the daemon, and a daemon process is gone and reclaimed.
   static void a_failed_settle_is_reported_and_reclaimed() {
-    DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
     log->settle = laws_detail::settle_mode::fail;
@@ -284,11 +320,11 @@ struct handoff_policy_laws {
   /// A daemon process that does not confirm within plan.success_timeout is killed: `launch`
   /// returns role::failed (step::startup) no sooner than the timeout, and reclaims it.
   static void a_daemon_that_does_not_confirm_in_time_is_killed() {
-    DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
     log->settle = laws_detail::settle_mode::hang;
-    constexpr std::chrono::milliseconds timeout{300};
+    // Long enough for a re-launched daemon (a new run of the test program) to reach settle.
+    constexpr std::chrono::milliseconds timeout{relaunches_v<H> ? 5000 : 300};
     ASSERT_TRUE(laws_detail::launch_logged<H>(
         *log, laws_detail::plan_for(dir / "law.pid", {.success_timeout = timeout})));
     ASSERT_EQ(log->settle_calls, 1);
@@ -306,7 +342,6 @@ struct handoff_policy_laws {
   /// With stages.defer_confirmation, the daemon confirms when the program calls
   /// notify_ready(): `launch` returns role::invoker only after that.
   static void a_deferred_confirmation_waits_for_notify_ready() {
-    DAEMONIKER_LAWS_SKIP_RELAUNCHING(H)
     laws_detail::scratch_dir dir;
     log_t log;
     log->deferred = true;
@@ -323,8 +358,6 @@ struct handoff_policy_laws {
     return laws_detail::plan_for(dir / "law.pid", {.success_timeout = std::chrono::seconds(10)});
   }
 };
-
-#undef DAEMONIKER_LAWS_SKIP_RELAUNCHING
 
 /// The suite: `INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, HandoffPolicyLaws, ::testing::Types<H...>)`.
 template <class H>

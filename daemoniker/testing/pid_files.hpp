@@ -1,13 +1,16 @@
 // daemoniker/testing/pid_files.hpp — observing a pid file from outside, for the PidPolicy laws:
 // who holds its lock, what it says, and whether it still had a name when its lock was released.
+// The locks are flock(2)'s: on Windows only what a file says and a directory holds.
 #pragma once
 
+#if !defined(_WIN32)
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +50,8 @@ inline std::string listing(const std::filesystem::path& dir) {
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
 }
+
+#if !defined(_WIN32)
 
 /// True when some process holds an exclusive flock on `p`: not even a shared one can be had.
 inline bool locked_exclusively(const std::filesystem::path& p) {
@@ -182,5 +187,7 @@ inline void yield_priority() noexcept {
   const sched_param none{};
   if (::sched_setscheduler(0, SCHED_IDLE, &none) == -1) ::setpriority(PRIO_PROCESS, 0, 19);
 }
+
+#endif  // !defined(_WIN32)
 
 }  // namespace daemoniker::testing::laws_detail

@@ -8,15 +8,28 @@
 // `prepare` must succeed for the policy policy_factory<P> makes, on the machine the test runs
 // on: configure it (a user that exists, ...) through a policy_factory specialization. A policy
 // for which switches_step_off<P> is true (keep_privileges) must leave the whole plan as it was.
+//
+// On Windows (keep_privileges only: drop_privileges is POSIX only) law 2 looks at what a Windows
+// process has of that list: its working directory, umask and environment.
 #pragma once
 
+#if defined(_WIN32)
+#if !defined(NOMINMAX)
+#define NOMINMAX  // std::min and std::max, not <windows.h>'s macros
+#endif
+#include <windows.h>
+#include <io.h>
+#else
 #include <grp.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,7 +38,9 @@
 #include "daemoniker/policy/privileges.hpp"
 #include "daemoniker/testing/harness.hpp"
 
+#if !defined(_WIN32)
 extern char** environ;
+#endif
 
 namespace daemoniker::testing {
 
@@ -70,6 +85,32 @@ inline std::string first_difference_but_identity(const plan& a, const plan& b) {
 }
 
 /// What a process is, as far as a PrivilegePolicy could change it.
+#if defined(_WIN32)
+struct process_identity {
+  std::filesystem::path cwd;
+  int umask;
+  std::vector<std::string> environment;
+};
+
+inline process_identity identity_now() {
+  process_identity i{};
+  i.cwd = std::filesystem::current_path();
+  i.umask = ::_umask(0);
+  ::_umask(i.umask);
+  char* env = ::GetEnvironmentStringsA();
+  for (const char* e = env; *e != '\0'; e += std::strlen(e) + 1) i.environment.emplace_back(e);
+  ::FreeEnvironmentStringsA(env);
+  return i;
+}
+
+/// The first attribute of the process that differs, or "" when none does.
+inline std::string first_difference(const process_identity& a, const process_identity& b) {
+  if (a.cwd != b.cwd) return "working directory";
+  if (a.umask != b.umask) return "umask";
+  if (a.environment != b.environment) return "environment";
+  return "";
+}
+#else
 struct process_identity {
   uid_t ruid, euid;
   gid_t rgid, egid;
@@ -113,6 +154,7 @@ inline std::string first_difference(const process_identity& a, const process_ide
   if (a.environment != b.environment) return "environment";
   return "";
 }
+#endif
 
 /// What a prepare law saw.
 struct prepare_seen {

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include <daemoniker/daemoniker.hpp>
+#include <daemoniker/policy/reexec.hpp>
 #include "daemoniker/testing/laws.hpp"
 
 namespace daemoniker::testing {
@@ -277,6 +278,24 @@ TEST(HandoffPolicyLawsCatch, AHastyHandoff) {
       {"ADaemonThatDoesNotConfirmInTimeIsKilled", &laws::a_daemon_that_does_not_confirm_in_time_is_killed},
       {"ADeferredConfirmationWaitsForNotifyReady", &laws::a_deferred_confirmation_waits_for_notify_ready},
   });
+}
+
+// reexec_handoff, but its re-launched daemon settles once more before the handoff does: only a
+// law that follows the daemon into the new run of the program (a re-run of the law,
+// daemoniker/testing/harness.hpp) can see it.
+struct reexec_that_settles_twice : reexec_handoff {
+  role launch(plan& p, const stages& st) {
+    if (!is_setup()) (void)st.settle(p);
+    return reexec_handoff::launch(p, st);
+  }
+};
+
+TEST(HandoffPolicyLawsCatch, ARelaunchedDaemonThatSettlesTwice) {
+  using laws = handoff_policy_laws<reexec_that_settles_twice>;
+  EXPECT_THAT(failures_of(&laws::returns_invoker_only_after_the_daemon_confirmed),
+              Contains(HasSubstr("log->settle_calls")));
+  EXPECT_THAT(failures_of(&laws::runs_scrub_at_most_once_then_settle_exactly_once),
+              Contains(HasSubstr("log->settle_calls")));
 }
 
 // ---- PrivilegePolicy ------------------------------------------------------------------------

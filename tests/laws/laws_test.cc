@@ -49,8 +49,11 @@ using pid_models = ::testing::Types<locked_pid_file, no_pid_file>;
 using redirect_models = ::testing::Types<redirect_stdio, inherit_stdio>;
 using fd_models =
     ::testing::Types<auto_sweep, close_range_sweep, proc_fd_sweep, brute_force_sweep, no_sweep>;
-using handoff_models = ::testing::Types<fork_handoff, foreground_handoff, await_ready<>,
-                                        await_ready<foreground_handoff>, reexec_handoff>;
+// reexec_handoff and await_ready<reexec_handoff> start the daemon as a new run of this test
+// program; each law follows it there as a re-run of the law (daemoniker/testing/harness.hpp).
+using handoff_models =
+    ::testing::Types<fork_handoff, foreground_handoff, await_ready<>, await_ready<foreground_handoff>,
+                     reexec_handoff, await_ready<reexec_handoff>>;
 using privilege_models = ::testing::Types<keep_privileges, drop_privileges>;
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Shipped, PidPolicyLaws, pid_models);

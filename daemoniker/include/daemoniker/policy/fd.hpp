@@ -12,7 +12,7 @@
 //
 //   | trait           | type                    | absent | when true                                  |
 //   |-----------------|-------------------------|--------|--------------------------------------------|
-//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform; for the shipped models, so does calling `sweep` on one directly (DAEMONIKER_POSIX_ONLY) |
 //
 // Laws. `sweep` is `noexcept` (the concept checks it) and async-signal-safe: it runs right after
 // fork() in a process that may have been multi-threaded — no malloc, no locks, no stdio (no test
@@ -49,6 +49,9 @@ concept fd_policy = requires(P& p, const plan& pl) {
 /// RLIMIT_NOFILE is. Fails with ENOSYS on kernels older than 5.9.
 struct close_range_sweep {
   static constexpr bool posix_only = true;
+  DAEMONIKER_POSIX_ONLY("close_range_sweep",
+                        "use no_sweep, the default on Windows (a Windows daemon is created "
+                        "with only the handles daemoniker names)")
   step_status sweep(const plan& p) const noexcept;
 };
 
@@ -56,6 +59,9 @@ struct close_range_sweep {
 /// the number of open fds, not with RLIMIT_NOFILE. Fails when /proc is not mounted.
 struct proc_fd_sweep {
   static constexpr bool posix_only = true;
+  DAEMONIKER_POSIX_ONLY("proc_fd_sweep",
+                        "use no_sweep, the default on Windows (a Windows daemon is created "
+                        "with only the handles daemoniker names)")
   step_status sweep(const plan& p) const noexcept;
 };
 
@@ -64,12 +70,18 @@ struct proc_fd_sweep {
 /// on any POSIX system, /proc or not; its cost grows linearly with the limit.
 struct brute_force_sweep {
   static constexpr bool posix_only = true;
+  DAEMONIKER_POSIX_ONLY("brute_force_sweep",
+                        "use no_sweep, the default on Windows (a Windows daemon is created "
+                        "with only the handles daemoniker names)")
   step_status sweep(const plan& p) const noexcept;
 };
 
 /// The best available: close_range, else the /proc/self/fd walk, else the brute-force loop.
 struct auto_sweep {
   static constexpr bool posix_only = true;
+  DAEMONIKER_POSIX_ONLY("auto_sweep",
+                        "use no_sweep, the default on Windows (a Windows daemon is created "
+                        "with only the handles daemoniker names)")
   step_status sweep(const plan& p) const noexcept;
 };
 

@@ -15,7 +15,7 @@
 //   | trait           | type                    | absent | when true                                  |
 //   |-----------------|-------------------------|--------|--------------------------------------------|
 //   | `H::relaunches` | `static constexpr bool` | false  | the daemon is a new run of the program: basic_daemonizer encodes the preserved arguments into `st.payload`, and the handoff passes them to `st.accept` in the daemon before it confirms (`relaunches_v<H>`) |
-//   | `H::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//   | `H::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform; for the shipped models, so does calling `launch` on one directly (DAEMONIKER_POSIX_ONLY) |
 //
 // Laws. `st` holds the stages basic_daemonizer composes (below). Each law is a test of
 // daemoniker::testing::HandoffPolicyLaws (daemoniker/testing/handoff_policy_laws.hpp), which
@@ -36,8 +36,9 @@
 //   7. With `st.defer_confirmation`, it returns role::invoker only after the daemon called
 //      notify_ready().
 // After role::failed the invoking process decides: daemonize() prints and exits, try_daemonize()
-// returns the error; a policy never ends the invoking process itself. A re-launched daemon (`H::relaunches`) runs the program's main() afresh,
-// where no test can follow it: for such a handoff the suite checks laws 1 and 5 only.
+// returns the error; a policy never ends the invoking process itself. A re-launched daemon
+// (`H::relaunches`) runs the program's main() afresh — for a law, the test program's, which
+// the suite follows as a re-run of the law (daemoniker/testing/harness.hpp): every law applies.
 //
 // Models: `fork_handoff` (POSIX default; POSIX only), `foreground_handoff`, `await_ready<H>`,
 // `reexec_handoff` (Windows default; daemoniker/policy/reexec.hpp). See docs/policies.md#handoffpolicy.
@@ -124,6 +125,9 @@ struct fork_handoff {
   bool allow_threads = false;
   detach_mode detach = detach_mode::unless_supervised;
   [[nodiscard]] bool is_setup() const noexcept { return true; }
+  DAEMONIKER_POSIX_ONLY("fork_handoff",
+                        "there is no fork() on Windows: use reexec_handoff, the default on "
+                        "Windows, or await_ready<> over it")
   role launch(plan& p, const stages& st);
 };
 

@@ -12,7 +12,7 @@
 //
 //   | trait           | type                    | absent | when true                                  |
 //   |-----------------|-------------------------|--------|--------------------------------------------|
-//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform |
+//   | `P::posix_only` | `static constexpr bool` | false  | the model cannot work on Windows: using it there fails to compile, naming the platform; for the shipped models, so does calling `prepare` on one directly (DAEMONIKER_POSIX_ONLY) |
 //
 // `prepare` resolves names (users, groups: NSS lookups allocate, so never in the fork window)
 // into plan.identity. The daemon then applies them as the last step before it confirms,
@@ -80,6 +80,9 @@ struct drop_privileges {
   /// (where the directory lets it).
   bool own_pid_file = true;
 
+  DAEMONIKER_POSIX_ONLY("drop_privileges",
+                        "users, groups, chroot and resource limits are POSIX's: run the daemon "
+                        "under a service account and use keep_privileges, the default")
   step_status prepare(plan& p) const;
 };
 
