@@ -26,6 +26,22 @@ namespace {
 namespace fs = std::filesystem;
 
 enum class level : short { low = -1, high = 300 };
+// A user's own FdPolicy (not POSIX-only): it must run on Windows too, in the daemon. It
+// records the pid it ran in next to the pid file.
+struct recording_sweep {
+  daemoniker::step_status sweep(const daemoniker::plan& p) const noexcept {
+    const std::wstring line = std::to_wstring(GetCurrentProcessId());
+    const fs::path where = p.pid_file.parent_path() / L"swept";
+    HANDLE h = CreateFileW(where.c_str(), FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ, nullptr, OPEN_ALWAYS, 0, nullptr);
+    if (h == INVALID_HANDLE_VALUE) return daemoniker::step_status::failure(daemoniker::step::sweep, 1, "swept");
+    DWORD n = 0;
+    const std::string text(line.begin(), line.end());
+    WriteFile(h, text.data(), static_cast<DWORD>(text.size()), &n, nullptr);
+    CloseHandle(h);
+    return {};
+  }
+};
+
 struct inner {
   std::string label;
   std::optional<double> weight;
@@ -128,6 +144,11 @@ int wmain(int argc, wchar_t** wargv) {
       return 0;
     }
     auto [where] = r.values();
+    report_and_wait(fs::path(where), {}, argv);
+  }
+
+  if (scenario == L"own-sweep") {
+    auto [where] = daemoniker::daemonizer_with<recording_sweep>{}.daemonize(dir / "app.pid", opts, dir.wstring());
     report_and_wait(fs::path(where), {}, argv);
   }
 

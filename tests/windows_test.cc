@@ -308,6 +308,15 @@ TEST_F(Windows, ADaemonThatNeverConfirmsIsTerminatedAtTheTimeout) {
   EXPECT_FALSE(process_alive(pid)) << "the half-started daemon still runs";
 }
 
+// A user's own FdPolicy is not silently dropped on Windows: it runs once, in the daemon.
+TEST_F(Windows, AUsersOwnFdPolicyRunsInTheDaemon) {
+  ASSERT_EQ(run_probe({L"own-sweep"}).exit_code, 0u);
+  const auto o = await_observation();
+  ASSERT_TRUE(o.count("pid"));
+  EXPECT_EQ(read_file(path("swept")), o.at("pid"));
+  stop_daemon(static_cast<DWORD>(std::stoul(o.at("pid"))));
+}
+
 TEST_F(Windows, APidFilePathNamingADirectoryIsRefusedAsInvalidOptions) {
   const auto r = run_probe({L"dir-pid"});
   EXPECT_EQ(r.exit_code, 2u);

@@ -16,6 +16,14 @@ inline constexpr const char* kHandoffVariable = "DAEMONIKER_HANDOFF";
 /// The variable's value for a daemon that reads its plan on `hand` and reports on `report`.
 std::string handoff_value(channel hand, channel report);
 
+/// Whether `st.scrub` ran before the re-launch: on POSIX in the first child, before execve();
+/// on Windows no process precedes the daemon, so the re-launched daemon runs it itself.
+#if defined(_WIN32)
+inline constexpr bool kScrubbedBeforeRelaunch = false;
+#else
+inline constexpr bool kScrubbedBeforeRelaunch = true;
+#endif
+
 /// True when this process started as a re-launched daemon (the variable was set at start-up).
 bool started_relaunched() noexcept;
 

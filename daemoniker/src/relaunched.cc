@@ -84,6 +84,9 @@ role continue_relaunched(plan& p, const stages& st) {
   if (!received) report_and_exit(report, step_status::failure(step::handoff, 0, error.c_str()));
   p = std::move(std::get<0>(*received));
   if (auto s = st.accept(std::string_view(bytes).substr(plan_size)); !s.ok()) report_and_exit(report, s);
+  if constexpr (!kScrubbedBeforeRelaunch) {
+    if (auto s = st.scrub(p); !s.ok()) report_and_exit(report, s);
+  }
   if (auto s = st.settle(p); !s.ok()) report_and_exit(report, s);
   if (st.defer_confirmation) {  // the program confirms with notify_ready()
     defer_confirmation(report);

@@ -20,8 +20,8 @@
 // timeout gives it 5 s instead of 300 ms to reach settle.
 //
 // On Windows (reexec_handoff, await_ready<reexec_handoff>) every law is instantiated too: the
-// handoff runs no scrub there (the daemon is a new process that inherits only the handles
-// daemoniker names), which the laws allow, and the session law (3) is POSIX's.
+// re-launched daemon runs scrub itself (no process precedes it), and the session part of law 3
+// is POSIX's.
 #pragma once
 
 #if defined(_WIN32)
