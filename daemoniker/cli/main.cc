@@ -110,41 +110,68 @@ struct command_line {
            *status_cmd = nullptr, *signal_cmd = nullptr, *reload_cmd = nullptr;
 };
 
-void define_commands(CLI::App& app, command_line& c) {
-  c.start_cmd = app.add_subcommand("start", "Run PROGRAM as a daemon; exit 0 once it runs (and is ready)");
-  add_start_options(c.start_cmd, c.start);
-
-  c.restart_cmd = app.add_subcommand("restart", "Stop the daemon if it runs, then start PROGRAM");
-  add_start_options(c.restart_cmd, c.restart);
-  c.restart_cmd->add_option("--retry", c.restart_stop.retry, "stop schedule, as for stop");
-  c.restart_cmd->add_option("--exec", c.restart_stop.match.exec, "for stopping, as for stop");
-  c.restart_cmd->add_option("--name", c.restart_stop.match.name, "for stopping, as for stop");
-  c.restart_cmd->add_option("--kill-mode", c.restart_stop.kill_mode, "for stopping, as for stop")
+void define_restart(CLI::App* cmd, command_line& c) {
+  add_start_options(cmd, c.restart);
+  cmd->add_option("--retry", c.restart_stop.retry, "stop schedule, as for stop");
+  cmd->add_option("--exec", c.restart_stop.match.exec, "for stopping, as for stop");
+  cmd->add_option("--name", c.restart_stop.match.name, "for stopping, as for stop");
+  cmd->add_option("--kill-mode", c.restart_stop.kill_mode, "for stopping, as for stop")
       ->check(CLI::IsMember({"family", "process"}));
+}
 
-  c.stop_cmd = app.add_subcommand("stop", "Stop the daemon; exit 0 once it is gone");
-  add_match_options(c.stop_cmd, c.stop);
-  c.stop_cmd->add_option("--signal", c.stop.signal, "the first signal")->capture_default_str();
-  c.stop_cmd->add_option("--retry", c.stop.retry,
-                         "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
-  c.stop_cmd->add_option("--kill-mode", c.stop.kill_mode,
-                         "family: the daemon, what holds its lock and their descendants; process: "
-                         "the daemon's pid only (sshd-like daemons whose children must survive)")
+void define_stop(CLI::App* cmd, command_line& c) {
+  add_match_options(cmd, c.stop);
+  cmd->add_option("--signal", c.stop.signal, "the first signal")->capture_default_str();
+  cmd->add_option("--retry", c.stop.retry,
+                  "schedule: signals and timeouts in seconds (default SIGNAL/30/KILL/5)");
+  cmd->add_option("--kill-mode", c.stop.kill_mode,
+                  "family: the daemon, what holds its lock and their descendants; process: "
+                  "the daemon's pid only (sshd-like daemons whose children must survive)")
       ->check(CLI::IsMember({"family", "process"}))
       ->capture_default_str();
+}
 
-  c.status_cmd = app.add_subcommand("status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown");
-  add_match_options(c.status_cmd, c.status);
-  c.status_cmd->add_flag("--json", c.status.json,
-                         "print one JSON object (pid_file, state, pid, verified, uptime_seconds, "
-                         "lock_holders, session, error) instead of a sentence; same exit status");
+void define_status(CLI::App* cmd, command_line& c) {
+  add_match_options(cmd, c.status);
+  cmd->add_flag("--json", c.status.json,
+                "print one JSON object (pid_file, state, pid, verified, uptime_seconds, "
+                "lock_holders, session, error) instead of a sentence; same exit status");
+}
 
-  c.signal_cmd = app.add_subcommand("signal", "Send SIGNAL to the daemon (only one verified as the pid file's)");
-  add_match_options(c.signal_cmd, c.signal);
-  c.signal_cmd->add_option("SIGNAL", c.signal_name, "TERM, HUP, USR1, 9, ...")->required();
+void define_signal(CLI::App* cmd, command_line& c) {
+  add_match_options(cmd, c.signal);
+  cmd->add_option("SIGNAL", c.signal_name, "TERM, HUP, USR1, 9, ...")->required();
+}
 
-  c.reload_cmd = app.add_subcommand("reload", "Send SIGHUP to the daemon");
-  add_match_options(c.reload_cmd, c.reload);
+// The sub-command this command line names: its first word that is not an option (the command
+// has no top-level option that takes a value), or "" when there is none.
+std::string named_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] != '-') return argv[i];
+  }
+  return {};
+}
+
+// Every sub-command, with its options for the one named only: building
+// CLI11's options is most of what the command costs to start, and only the named one's are
+// ever parsed. The others stay, without options, for their names in --help and in errors.
+void define_commands(CLI::App& app, command_line& c, const std::string& named) {
+  const auto define = [&](CLI::App*& cmd, const char* name, const char* what, auto options) {
+    cmd = app.add_subcommand(name, what);
+    if (named == name) options(cmd);
+  };
+  define(c.start_cmd, "start", "Run PROGRAM as a daemon; exit 0 once it runs (and is ready)",
+         [&](CLI::App* cmd) { add_start_options(cmd, c.start); });
+  define(c.restart_cmd, "restart", "Stop the daemon if it runs, then start PROGRAM",
+         [&](CLI::App* cmd) { define_restart(cmd, c); });
+  define(c.stop_cmd, "stop", "Stop the daemon; exit 0 once it is gone",
+         [&](CLI::App* cmd) { define_stop(cmd, c); });
+  define(c.status_cmd, "status", "Exit 0 running, 1 dead (pid file left), 3 not running, 4 unknown",
+         [&](CLI::App* cmd) { define_status(cmd, c); });
+  define(c.signal_cmd, "signal", "Send SIGNAL to the daemon (only one verified as the pid file's)",
+         [&](CLI::App* cmd) { define_signal(cmd, c); });
+  define(c.reload_cmd, "reload", "Send SIGHUP to the daemon",
+         [&](CLI::App* cmd) { add_match_options(cmd, c.reload); });
 }
 
 int dispatch(command_line& c) {
@@ -173,7 +200,7 @@ int run_command(int argc, char** argv) {
   app.footer("Run 'daemoniker COMMAND --help' for a command's options, 'man daemoniker' for the manual\n"
              "(docs/cli.md in the source).");
   command_line c;
-  define_commands(app, c);
+  define_commands(app, c, named_command(argc, argv));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
