@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -200,6 +201,43 @@ TEST_F(Failure, PidFileThatIsADirectoryOrFifoIsRefused) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.stderr_text, HasSubstr("is not a regular file"));
   expect_nothing_left("app.pid");
+}
+
+// A pid file path of some 1200 bytes — a third of PATH_MAX, accepted by validate() — still gets
+// a refusal that names the problem and the fix. The texts are built into step_status::subject
+// (1024 bytes), path first, so the path pushes out all that follows it: the user reads the
+// path cut off mid-name, without "is a symbolic link" or "create it first".
+TEST_F(Failure, ARefusalForALongPidFilePathStillNamesTheProblemAndTheFix) {
+  fs::path deep = dir();
+  for (char c = 'a'; c <= 'e'; ++c) deep /= std::string(200, c);
+  fs::create_directories(deep);
+  ASSERT_GT(deep.string().size(), 1024u);
+  ASSERT_LT(deep.string().size() + 8, static_cast<std::size_t>(PATH_MAX - 64));
+  fs::create_symlink(path("target"), deep / "app.pid");
+  auto r = invoke([&] {
+    daemonize(deep / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("is a symbolic link"), HasSubstr("remove the link")))
+      << "symlink";
+  EXPECT_FALSE(fs::exists(path("target")));
+  fs::remove(deep / "app.pid");
+  fs::create_directory(deep / "app.pid");
+  r = invoke([&] {
+    daemonize(deep / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is not a regular file")) << "directory";
+  r = invoke([&] {
+    daemonize(deep / "missing" / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("create it first")) << "missing directory";
+  EXPECT_FALSE(fs::exists(deep / "missing"));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
 }
 
 // --- injected faults, one per step ---------------------------------------------------------
