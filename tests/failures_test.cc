@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <daemoniker/daemoniker.hpp>
+#include <daemoniker/policy/reexec.hpp>
 #include "daemoniker/src/sys_faults.hpp"
 #include "tests/reliability_faults.hpp"
 
@@ -346,6 +348,60 @@ INSTANTIATE_TEST_SUITE_P(
         Fault{"Channel", FAIL_WITH(socketpair, EMFILE),
               "error channel: cannot create the channel to the daemon: Too many open files"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The open descriptors of this process, as "3,4,7".
+std::string open_fds() {
+  std::string out;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    out += e.path().filename().string() + ",";
+  }
+  return out;
+}
+
+// socketpair() fails from its `socketpair_fails_at`-th call on (counted in this process).
+int socketpair_calls = 0;
+int socketpair_fails_at = 0;
+int counted_socketpair(int domain, int type, int protocol, int sv[2]) noexcept {
+  if (++socketpair_calls >= socketpair_fails_at) {
+    errno = EMFILE;
+    return -1;
+  }
+  return detail::real_syscalls().socketpair(domain, type, protocol, sv);
+}
+
+// try_daemonize() is for a caller that goes on — and may retry. When the second (or third)
+// channel cannot be made, the ones already made must be closed: fork_handoff leaks `down`
+// (start_daemon returns on `up` without closing it), reexec_handoff leaks `hand` (and `down`).
+// A caller retrying at EMFILE then runs out of descriptors for good.
+TEST_F(Failure, AChannelThatCannotBeMadeLeavesNoDescriptorOfTheOthersBehind) {
+  const auto r = invoke([&] {
+    std::ofstream log(path("leaks"));
+    auto attempt_with = [&](auto daemonizer, const char* name, int fails_at) {
+      socketpair_calls = 0;
+      socketpair_fails_at = fails_at;
+      sys().socketpair = counted_socketpair;
+      const std::string before = open_fds();
+      auto result = daemonizer.try_daemonize(path("app.pid"), {});
+      sys().socketpair = detail::real_syscalls().socketpair;
+      if (result) std::_Exit(3);
+      const std::string after = open_fds();
+      if (after != before) {
+        log << name << " failing at socketpair #" << fails_at << ": before " << before
+            << " after " << after << " (" << result.error().message << ")\n";
+      }
+    };
+    for (int i = 0; i < 2; ++i) {  // a retry too
+      attempt_with(daemonizer_with<fork_handoff>{}, "fork_handoff", 2);
+      attempt_with(daemonizer_with<reexec_handoff>{}, "reexec_handoff", 2);
+      attempt_with(daemonizer_with<reexec_handoff>{}, "reexec_handoff", 3);
+    }
+    log.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("leaks")), "");
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
 
 TEST_F(Failure, ClosingFallsBackWhenCloseRangeIsUnavailable) {
   const auto r = invoke([&] {
