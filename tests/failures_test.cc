@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -401,6 +402,68 @@ TEST_F(Failure, AChannelThatCannotBeMadeLeavesNoDescriptorOfTheOthersBehind) {
   EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
   EXPECT_EQ(read_file(path("leaks")), "");
   EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+// --- reports that make no sense: the daemon's channel carries a record it should not -------
+//
+// The daemon's reports cross to the first child, which relays them as they are. A program that
+// scribbles on its pending channel (it is an open fd in the daemon until notify_ready), or a
+// daemon-side bug, can send any record; these rewrite the daemon's `ready` on its way out.
+
+// daemoniker/src/wire.hpp's record, as it crosses the channel.
+struct wire_record {
+  std::uint32_t magic;
+  std::uint32_t kind;  // hello = 1, ready = 2, failed = 3, died = 4, extend = 5, rejected = 6
+  std::int64_t pid;
+  std::int64_t wait_status;
+  step_status status;
+};
+constexpr std::uint32_t kRecordMagic = 0x4b4e4d44;
+std::uint32_t forged_kind = 0;
+std::int64_t forged_pid = 0;
+
+// In the daemon: its `ready` goes out as `forged_kind` naming `forged_pid`.
+ssize_t daemon_sends_forged_ready(int fd, const void* b, std::size_t n, int f) noexcept {
+  wire_record r;
+  if (in_daemon() && n == sizeof r) {
+    std::memcpy(&r, b, n);
+    if (r.magic == kRecordMagic && r.kind == 2) {
+      r.kind = forged_kind;
+      r.pid = forged_pid;
+      return detail::real_syscalls().send(fd, &r, n, f);
+    }
+  }
+  return detail::real_syscalls().send(fd, b, n, f);
+}
+
+// daemon_pid() is "the daemon's pid, as the handoff knows it" — and the handoff knows it: the
+// first child forked it and said so (hello). A `ready` naming pid 1 or the invoking process
+// itself is taken instead (verdict.cc: report.pid > 0 wins), so a caller that later signals
+// daemon_pid() signals init, or itself. Pid 0 or a negative pid falls back to the right one.
+TEST_F(Failure, AReadyNamingAnotherProcessIsNotTakenForTheDaemonsPid) {
+  for (const std::int64_t named : {std::int64_t{1}, std::int64_t{-1} /* the invoker's own */}) {
+    SCOPED_TRACE(named);
+    const auto r = invoke([&] {
+      invoker_pid = ::getpid();
+      forged_kind = 2;
+      forged_pid = named == -1 ? ::getpid() : named;
+      sys().send = daemon_sends_forged_ready;
+      daemonizer_with<await_ready<fork_handoff>> d;
+      auto result = d.try_daemonize(path("app.pid"), {});
+      if (result && result.is_daemon()) {
+        notify_ready();
+        for (;;) ::pause();
+      }
+      std::ofstream(path("invoker")) << (result ? std::to_string(result.daemon_pid()) : "failed")
+                                     << "\n";
+      std::_Exit(7);
+    });
+    EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+    const std::string daemon = read_file(path("app.pid"));
+    ASSERT_FALSE(daemon.empty());
+    EXPECT_EQ(read_file(path("invoker")), daemon) << "daemon_pid() is not the daemon's pid";
+    stop(static_cast<pid_t>(std::stol(daemon)));
+  }
 }
 
 TEST_F(Failure, ClosingFallsBackWhenCloseRangeIsUnavailable) {
