@@ -466,6 +466,60 @@ TEST_F(Failure, AReadyNamingAnotherProcessIsNotTakenForTheDaemonsPid) {
   }
 }
 
+// Only the first child may say who the daemon is (hello) or how it died (died); the first child
+// relays whatever the daemon sends, and the invoking process believes it. A `hello` from the
+// daemon naming another process: the first child exits after relaying it, the invoking process
+// takes the EOF for the first child's death and SIGKILLs the named process — here an innocent
+// child of the test — while the real daemon is killed without its pid file being reclaimed.
+TEST_F(Failure, AHelloFromTheDaemonGetsNoOtherProcessKilledAndLeavesNothing) {
+  const pid_t innocent = ::fork();
+  if (innocent == 0) {
+    for (;;) ::pause();
+  }
+  const auto r = invoke([&] {
+    invoker_pid = ::getpid();
+    forged_kind = 1;
+    forged_pid = innocent;
+    sys().send = daemon_sends_forged_ready;
+    daemonizer_with<await_ready<fork_handoff>> d;
+    auto result = d.try_daemonize(path("app.pid"), {.success_timeout = std::chrono::seconds(5)});
+    if (result && result.is_daemon()) {
+      notify_ready();
+      for (;;) ::pause();
+    }
+    std::_Exit(result ? 0 : 7);
+  });
+  EXPECT_EQ(::waitpid(innocent, nullptr, WNOHANG), 0) << "the innocent process was killed";
+  ::kill(innocent, SIGKILL);
+  ::waitpid(innocent, nullptr, 0);
+  if (r.exit_code != 0) {
+    EXPECT_FALSE(fs::exists(path("app.pid"))) << "a failed start left its pid file";
+  }
+}
+
+// A `died` from a daemon that runs on: the invoking process reports that the daemon exited
+// before confirming (exit 1 from daemonize(), an error from try_daemonize()) while the daemon
+// runs, confirmed in all but name, holding its pid file — a failure that leaves a daemon
+// behind.
+TEST_F(Failure, ADiedReportFromADaemonThatRunsOnLeavesNoDaemonBehindAFailure) {
+  const auto r = invoke([&] {
+    invoker_pid = ::getpid();
+    forged_kind = 4;
+    forged_pid = 0;
+    sys().send = daemon_sends_forged_ready;
+    daemonizer_with<await_ready<fork_handoff>>{}.daemonize(path("app.pid"), {});
+    notify_ready();
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_NE(r.exit_code, 0) << "the start was reported as a success";
+  ::usleep(200'000);  // let a daemon that goes on write its observation
+  EXPECT_FALSE(fs::exists(path("observed"))) << "the daemon runs on after the failure was reported";
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "a failed start left its pid file";
+  for (const pid_t kid : children()) {
+    EXPECT_EQ(::waitpid(kid, nullptr, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+}
+
 TEST_F(Failure, ClosingFallsBackWhenCloseRangeIsUnavailable) {
   const auto r = invoke([&] {
     sys().close_range = close_range_fails;
