@@ -2,7 +2,10 @@
 // as an error (step, code, message, exit status) — nothing printed, nothing left behind — and
 // the caller carries on (here: "runs in the foreground"); success gives the invoking process
 // the daemon's pid and the daemon its preserved values. The messages are daemonize()'s.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <daemoniker/activation.hpp>
 #include <daemoniker/daemoniker.hpp>
 
 #include "tests/support.hpp"
@@ -149,6 +153,40 @@ TEST_F(TryDaemonize, AfterAFailureTheCallerCanTryAgain) {
   });
   EXPECT_EQ(r.exit_code, 8) << r.stderr_text;
   EXPECT_THAT(read_file(path("first-error")), HasSubstr("already running (pid " + first.at("pid") + ")"));
+}
+
+// Under socket activation a failed attempt must leave the sockets where the caller finds them:
+// the caller carries on — in the foreground, with its sockets — or retries. make_plan() takes
+// LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES out of the environment before validate() fails, and
+// listen_fds() is filled only in the daemon: after the failure the process has lost them, and
+// the retry no longer sees socket activation, so it forks away and sweeps the sockets.
+TEST_F(TryDaemonize, AFailureUnderSocketActivationLeavesTheSocketsForTheRetry) {
+  const auto r = invoke([&] {
+    int ends[2];
+    ::socketpair(AF_UNIX, SOCK_STREAM, 0, ends);
+    ::dup2(ends[0], 3);  // where systemd puts the first one
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_FDS", "1", 1);
+    ::setenv("LISTEN_FDNAMES", "http", 1);
+    const pid_t me = ::getpid();
+    auto first = try_daemonize(path("nowhere/app.pid"), {});
+    if (first) std::_Exit(3);
+    std::ofstream out(path("result"));
+    out << "after the failure: LISTEN_FDS " << (std::getenv("LISTEN_FDS") ? "set" : "unset") << "\n";
+    auto again = try_daemonize(path("app.pid"), {});
+    if (again.is_daemon() && ::getpid() != me) {
+      for (;;) ::pause();  // forked away: the test's TearDown ends it
+    }
+    const auto fds = listen_fds();
+    out << "retry: " << (!again ? "failed" : again.is_daemon() ? "in the foreground" : "forked")
+        << ", listen_fds " << (fds.size() == 1 ? std::to_string(fds[0].fd) + ":" + fds[0].name : "none")
+        << "\n";
+    out.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("result")),
+            "after the failure: LISTEN_FDS set\nretry: in the foreground, listen_fds 3:http\n");
 }
 
 }  // namespace
