@@ -189,5 +189,39 @@ TEST_F(TryDaemonize, AFailureUnderSocketActivationLeavesTheSocketsForTheRetry) {
             "after the failure: LISTEN_FDS set\nretry: in the foreground, listen_fds 3:http\n");
 }
 
+// In the foreground (foreground_handoff, or any supervisor detect_supervisor() knows) the
+// settle steps run in the caller itself: umask, chdir and stdio are applied before the pid
+// file is taken. When the pid file then fails, try_daemonize() returns — and the caller, which
+// is to "carry on", does so with umask 027, in '/', its stdout in the daemon's log.
+TEST_F(TryDaemonize, AFailureInTheForegroundLeavesTheCallersUmaskDirectoryAndStdio) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    ::umask(022);
+    if (::chdir(dir().c_str()) != 0) std::_Exit(3);
+    const int out = ::open(path("caller.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::close(out);
+    daemonizer_with<foreground_handoff> d;
+    auto result = d.try_daemonize(path("app.pid"), {.chdir = "/", .stdout_goto = path("daemon.log")});
+    if (result) std::_Exit(4);
+    const mode_t mask = ::umask(0);
+    char cwd[4096] = {}, out_path[4096] = {};
+    if (::getcwd(cwd, sizeof cwd) == nullptr) std::_Exit(5);
+    if (::readlink("/proc/self/fd/1", out_path, sizeof out_path - 1) < 0) std::_Exit(5);
+    std::ofstream(path("state")) << "umask=" << std::oct << mask << "\ncwd=" << cwd
+                                 << "\nstdout=" << out_path << "\n";
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("state")), "umask=22\ncwd=" + dir().string() + "\nstdout=" +
+                                          path("caller.out").string() + "\n");
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
+}
+
 }  // namespace
 }  // namespace daemoniker::testing
