@@ -243,6 +243,28 @@ TEST_F(Failure, ARefusalForALongPidFilePathStillNamesTheProblemAndTheFix) {
   EXPECT_THAT(children(), ::testing::IsEmpty());
 }
 
+// In the foreground (foreground_handoff; under systemd, runit, s6, a container init) stdio is
+// redirected in the invoking process itself, before the pid file is taken. A pid file refused
+// there is printed onto the new stderr — the daemon's log file — and the shell, or the journal,
+// sees an exit status 1 with no line at all.
+TEST_F(Failure, AFailureInTheForegroundIsPrintedWhereTheCallerSeesIt) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"));
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    daemonizer_with<foreground_handoff>{}.daemonize(path("app.pid"),
+                                                    {.stderr_goto = path("daemon.log")});
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("already running (pid " + holder.at("pid") + ")"));
+  EXPECT_EQ(read_file(path("daemon.log")), "") << "the failure went to the daemon's log";
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
+}
+
 // --- injected faults, one per step ---------------------------------------------------------
 
 struct Fault {
