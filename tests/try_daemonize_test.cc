@@ -155,6 +155,86 @@ TEST_F(TryDaemonize, AfterAFailureTheCallerCanTryAgain) {
   EXPECT_THAT(read_file(path("first-error")), HasSubstr("already running (pid " + first.at("pid") + ")"));
 }
 
+// The caller goes on after every outcome with what it had: the same open descriptors (no
+// channel, pid file or redirect target left open) and its own SIGCHLD disposition (SIG_IGN
+// here, set to the default only while daemonize() waits). Each error names its step and code;
+// two successes in one caller make two daemons, each with its pid file.
+TEST_F(TryDaemonize, TheCallerKeepsItsDescriptorsAndSigchldAfterEveryOutcome) {
+  const auto r = invoke([&] {
+    ::signal(SIGCHLD, SIG_IGN);
+    auto fds = [] {
+      std::string out;
+      for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+        out += e.path().filename().string() + ",";
+      }
+      return out;
+    };
+    std::ofstream log(path("outcomes"));
+    const std::string before = fds();
+    auto note = [&](const char* what, const auto& result) {
+      struct sigaction now {};
+      ::sigaction(SIGCHLD, nullptr, &now);
+      log << what << ": " << (result ? "ok" : result.error().step + " " +
+                                                  std::to_string(result.error().code.value()))
+          << (fds() == before ? "" : " fds changed: " + fds())
+          << (now.sa_handler == SIG_IGN ? "" : " SIGCHLD no longer ignored") << "\n";
+    };
+    using ready = daemonizer_with<await_ready<fork_handoff>>;
+    note("invalid", try_daemonize(path("app.pid"), {.umask = 01000}));
+    note("no directory", try_daemonize(path("nowhere/app.pid"), {}));
+    {
+      auto result = try_daemonize(path("app.pid"), {.chdir = path("missing")});
+      if (result.is_daemon()) std::_Exit(0);
+      note("chdir", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {.stdout_goto = path("log"),
+                                          .success_timeout = std::chrono::milliseconds(200)});
+      if (result.is_daemon()) {
+        for (;;) ::pause();
+      }
+      note("timeout", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {});
+      if (result.is_daemon()) std::_Exit(3);
+      note("died", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {});
+      if (result.is_daemon()) {
+        notify_failed("no", 4);
+        std::_Exit(4);
+      }
+      note("rejected", result);
+    }
+    for (const char* name : {"one.pid", "two.pid"}) {
+      auto result = try_daemonize(path(name), {});
+      if (result.is_daemon()) {
+        for (;;) ::pause();
+      }
+      note(name, result);
+      log << name << " daemon " << (result.daemon_pid() > 0) << "\n";
+    }
+    log.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("outcomes")),
+            "invalid: invalid options 0\n"
+            "no directory: pid file " + std::to_string(ENOENT) + "\n"
+            "chdir: chdir " + std::to_string(ENOENT) + "\n"
+            "timeout: startup 0\n"
+            "died: startup 0\n"
+            "rejected: startup 0\n"
+            "one.pid: ok\none.pid daemon 1\n"
+            "two.pid: ok\ntwo.pid daemon 1\n");
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_TRUE(is_locked(path("one.pid")));
+  EXPECT_TRUE(is_locked(path("two.pid")));
+  EXPECT_NE(read_file(path("one.pid")), read_file(path("two.pid")));
+}
+
 // Under socket activation a failed attempt must leave the sockets where the caller finds them:
 // the caller carries on — in the foreground, with its sockets — or retries. make_plan() takes
 // LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES out of the environment before validate() fails, and
