@@ -206,6 +206,40 @@ TEST_F(Failure, PidFileThatIsADirectoryOrFifoIsRefused) {
   expect_nothing_left("app.pid");
 }
 
+// The other shapes of a pid file path that cannot be one, each refused before anything forks
+// with the problem and the fix, nothing created: a trailing slash (invalid options, exit 2, as
+// on Windows), '.' and '..' as the last component (not a regular file), and a "directory" that
+// is a regular file.
+TEST_F(Failure, PidFilePathsThatNameNoFileAreRefusedAndNothingIsCreated) {
+  fs::create_directory(path("run"));
+  write_file(path("plain"), "");
+  struct shape {
+    fs::path pid_file;
+    int exit_code;
+    const char* message;
+  };
+  for (const shape& s :
+       {shape{path("run") / "", 2, "names a directory: add a file name, such as myapp.pid"},
+        shape{path("run") / ".", 1, "is not a regular file"},
+        shape{path("run") / "..", 1, "is not a regular file"},
+        shape{path("plain") / "app.pid", 1, "is not usable: create it first: Not a directory"}}) {
+    SCOPED_TRACE(s.pid_file.string());
+    const auto r = invoke([&] {
+      daemonize(s.pid_file);
+      report_and_wait_for_term(dir());
+    });
+    EXPECT_EQ(r.exit_code, s.exit_code);
+    EXPECT_THAT(r.stderr_text, HasSubstr(s.message));
+    EXPECT_EQ(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n'), 1) << "one line";
+    for (const auto& e : fs::directory_iterator(dir())) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name == "invoker.stderr" || name == "run" || name == "plain") << e.path();
+    }
+    EXPECT_TRUE(fs::is_empty(path("run")));
+    EXPECT_THAT(children(), ::testing::IsEmpty()) << "a process was left behind";
+  }
+}
+
 // A pid file path of some 1200 bytes — a third of PATH_MAX, accepted by validate() — still gets
 // a refusal that names the problem and the fix. The texts are built into step_status::subject
 // (1024 bytes), path first, so the path pushes out all that follows it: the user reads the
