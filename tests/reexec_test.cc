@@ -137,6 +137,19 @@ TEST_F(Reexec, ABogusHandoffVariableIsRefusedWithAMessage) {
   }
 }
 
+// try_daemonize() never ends the process that calls it — with fork_handoff a daemon may
+// daemonize again ("a second daemonization in this very process replaces the first"). In a
+// re-launched daemon is_setup() stays false for good, so the second call goes back to
+// continue_relaunched(), finds the variable it removed itself gone, prints "DAEMONIKER_HANDOFF
+// is set, but it does not name open channels" (it is not set) and _Exit(2)s the running daemon.
+TEST_F(Reexec, ASecondTryInTheReLaunchedDaemonComesBackInsteadOfEndingIt) {
+  const auto r = run_probe({"twice"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  for (int i = 0; i < 500 && read_file(path("second")).empty(); ++i) ::usleep(10'000);
+  EXPECT_NE(read_file(path("second")), "") << "the daemon did not come back from the second try";
+  EXPECT_THAT(read_file(path("out.log")), ::testing::Not(HasSubstr("DAEMONIKER_HANDOFF is set")));
+}
+
 // Puts `a` at `at_a` and `b` at `at_b`, both inherited across exec (whatever numbers they had).
 void install(int a, int at_a, int b, int at_b) {
   const int high_a = ::fcntl(a, F_DUPFD_CLOEXEC, 100);
