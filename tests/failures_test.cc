@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <climits>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -18,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <daemoniker/daemoniker.hpp>
+#include <daemoniker/policy/reexec.hpp>
 #include "daemoniker/src/sys_faults.hpp"
 #include "tests/reliability_faults.hpp"
 
@@ -202,6 +206,99 @@ TEST_F(Failure, PidFileThatIsADirectoryOrFifoIsRefused) {
   expect_nothing_left("app.pid");
 }
 
+// The other shapes of a pid file path that cannot be one, each refused before anything forks
+// with the problem and the fix, nothing created: a trailing slash (invalid options, exit 2, as
+// on Windows), '.' and '..' as the last component (not a regular file), and a "directory" that
+// is a regular file.
+TEST_F(Failure, PidFilePathsThatNameNoFileAreRefusedAndNothingIsCreated) {
+  fs::create_directory(path("run"));
+  write_file(path("plain"), "");
+  struct shape {
+    fs::path pid_file;
+    int exit_code;
+    const char* message;
+  };
+  for (const shape& s :
+       {shape{path("run") / "", 2, "names a directory: add a file name, such as myapp.pid"},
+        shape{path("run") / ".", 1, "is not a regular file"},
+        shape{path("run") / "..", 1, "is not a regular file"},
+        shape{path("plain") / "app.pid", 1, "is not usable: create it first: Not a directory"}}) {
+    SCOPED_TRACE(s.pid_file.string());
+    const auto r = invoke([&] {
+      daemonize(s.pid_file);
+      report_and_wait_for_term(dir());
+    });
+    EXPECT_EQ(r.exit_code, s.exit_code);
+    EXPECT_THAT(r.stderr_text, HasSubstr(s.message));
+    EXPECT_EQ(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n'), 1) << "one line";
+    for (const auto& e : fs::directory_iterator(dir())) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name == "invoker.stderr" || name == "run" || name == "plain") << e.path();
+    }
+    EXPECT_TRUE(fs::is_empty(path("run")));
+    EXPECT_THAT(children(), ::testing::IsEmpty()) << "a process was left behind";
+  }
+}
+
+// A pid file path of some 1200 bytes — a third of PATH_MAX, accepted by validate() — still gets
+// a refusal that names the problem and the fix. The texts are built into step_status::subject
+// (1024 bytes), path first, so the path pushes out all that follows it: the user reads the
+// path cut off mid-name, without "is a symbolic link" or "create it first".
+TEST_F(Failure, ARefusalForALongPidFilePathStillNamesTheProblemAndTheFix) {
+  fs::path deep = dir();
+  for (char c = 'a'; c <= 'e'; ++c) deep /= std::string(200, c);
+  fs::create_directories(deep);
+  ASSERT_GT(deep.string().size(), 1024u);
+  ASSERT_LT(deep.string().size() + 8, static_cast<std::size_t>(PATH_MAX - 64));
+  fs::create_symlink(path("target"), deep / "app.pid");
+  auto r = invoke([&] {
+    daemonize(deep / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, AllOf(HasSubstr("is a symbolic link"), HasSubstr("remove the link")))
+      << "symlink";
+  EXPECT_FALSE(fs::exists(path("target")));
+  fs::remove(deep / "app.pid");
+  fs::create_directory(deep / "app.pid");
+  r = invoke([&] {
+    daemonize(deep / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("is not a regular file")) << "directory";
+  r = invoke([&] {
+    daemonize(deep / "missing" / "app.pid");
+    report_and_wait_for_term(dir());
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("create it first")) << "missing directory";
+  EXPECT_FALSE(fs::exists(deep / "missing"));
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+// In the foreground (foreground_handoff; under systemd, runit, s6, a container init) stdio is
+// redirected in the invoking process itself, before the pid file is taken. A pid file refused
+// there is printed onto the new stderr — the daemon's log file — and the shell, or the journal,
+// sees an exit status 1 with no line at all.
+TEST_F(Failure, AFailureInTheForegroundIsPrintedWhereTheCallerSeesIt) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"));
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    daemonizer_with<foreground_handoff>{}.daemonize(path("app.pid"),
+                                                    {.stderr_goto = path("daemon.log")});
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("already running (pid " + holder.at("pid") + ")"));
+  EXPECT_EQ(read_file(path("daemon.log")), "") << "the failure went to the daemon's log";
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
+}
+
 // --- injected faults, one per step ---------------------------------------------------------
 
 struct Fault {
@@ -308,6 +405,176 @@ INSTANTIATE_TEST_SUITE_P(
         Fault{"Channel", FAIL_WITH(socketpair, EMFILE),
               "error channel: cannot create the channel to the daemon: Too many open files"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The open descriptors of this process, as "3,4,7".
+std::string open_fds() {
+  std::string out;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    out += e.path().filename().string() + ",";
+  }
+  return out;
+}
+
+// socketpair() fails from its `socketpair_fails_at`-th call on (counted in this process).
+int socketpair_calls = 0;
+int socketpair_fails_at = 0;
+int counted_socketpair(int domain, int type, int protocol, int sv[2]) noexcept {
+  if (++socketpair_calls >= socketpair_fails_at) {
+    errno = EMFILE;
+    return -1;
+  }
+  return detail::real_syscalls().socketpair(domain, type, protocol, sv);
+}
+
+// try_daemonize() is for a caller that goes on — and may retry. When the second (or third)
+// channel cannot be made, the ones already made must be closed: fork_handoff leaks `down`
+// (start_daemon returns on `up` without closing it), reexec_handoff leaks `hand` (and `down`).
+// A caller retrying at EMFILE then runs out of descriptors for good.
+TEST_F(Failure, AChannelThatCannotBeMadeLeavesNoDescriptorOfTheOthersBehind) {
+  const auto r = invoke([&] {
+    std::ofstream log(path("leaks"));
+    auto attempt_with = [&](auto daemonizer, const char* name, int fails_at) {
+      socketpair_calls = 0;
+      socketpair_fails_at = fails_at;
+      sys().socketpair = counted_socketpair;
+      const std::string before = open_fds();
+      auto result = daemonizer.try_daemonize(path("app.pid"), {});
+      sys().socketpair = detail::real_syscalls().socketpair;
+      if (result) std::_Exit(3);
+      const std::string after = open_fds();
+      if (after != before) {
+        log << name << " failing at socketpair #" << fails_at << ": before " << before
+            << " after " << after << " (" << result.error().message << ")\n";
+      }
+    };
+    for (int i = 0; i < 2; ++i) {  // a retry too
+      attempt_with(daemonizer_with<fork_handoff>{}, "fork_handoff", 2);
+      attempt_with(daemonizer_with<reexec_handoff>{}, "reexec_handoff", 2);
+      attempt_with(daemonizer_with<reexec_handoff>{}, "reexec_handoff", 3);
+    }
+    log.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("leaks")), "");
+  EXPECT_THAT(children(), ::testing::IsEmpty());
+}
+
+// --- reports that make no sense: the daemon's channel carries a record it should not -------
+//
+// The daemon's reports cross to the first child, which relays them as they are. A program that
+// scribbles on its pending channel (it is an open fd in the daemon until notify_ready), or a
+// daemon-side bug, can send any record; these rewrite the daemon's `ready` on its way out.
+
+// daemoniker/src/wire.hpp's record, as it crosses the channel.
+struct wire_record {
+  std::uint32_t magic;
+  std::uint32_t kind;  // hello = 1, ready = 2, failed = 3, died = 4, extend = 5, rejected = 6
+  std::int64_t pid;
+  std::int64_t wait_status;
+  step_status status;
+};
+constexpr std::uint32_t kRecordMagic = 0x4b4e4d44;
+std::uint32_t forged_kind = 0;
+std::int64_t forged_pid = 0;
+
+// In the daemon: its `ready` goes out as `forged_kind` naming `forged_pid`.
+ssize_t daemon_sends_forged_ready(int fd, const void* b, std::size_t n, int f) noexcept {
+  wire_record r;
+  if (in_daemon() && n == sizeof r) {
+    std::memcpy(&r, b, n);
+    if (r.magic == kRecordMagic && r.kind == 2) {
+      r.kind = forged_kind;
+      r.pid = forged_pid;
+      return detail::real_syscalls().send(fd, &r, n, f);
+    }
+  }
+  return detail::real_syscalls().send(fd, b, n, f);
+}
+
+// daemon_pid() is "the daemon's pid, as the handoff knows it" — and the handoff knows it: the
+// first child forked it and said so (hello). A `ready` naming pid 1 or the invoking process
+// itself is taken instead (verdict.cc: report.pid > 0 wins), so a caller that later signals
+// daemon_pid() signals init, or itself. Pid 0 or a negative pid falls back to the right one.
+TEST_F(Failure, AReadyNamingAnotherProcessIsNotTakenForTheDaemonsPid) {
+  for (const std::int64_t named : {std::int64_t{1}, std::int64_t{-1} /* the invoker's own */}) {
+    SCOPED_TRACE(named);
+    const auto r = invoke([&] {
+      invoker_pid = ::getpid();
+      forged_kind = 2;
+      forged_pid = named == -1 ? ::getpid() : named;
+      sys().send = daemon_sends_forged_ready;
+      daemonizer_with<await_ready<fork_handoff>> d;
+      auto result = d.try_daemonize(path("app.pid"), {});
+      if (result && result.is_daemon()) {
+        notify_ready();
+        for (;;) ::pause();
+      }
+      std::ofstream(path("invoker")) << (result ? std::to_string(result.daemon_pid()) : "failed")
+                                     << "\n";
+      std::_Exit(7);
+    });
+    EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+    const std::string daemon = read_file(path("app.pid"));
+    ASSERT_FALSE(daemon.empty());
+    EXPECT_EQ(read_file(path("invoker")), daemon) << "daemon_pid() is not the daemon's pid";
+    stop(static_cast<pid_t>(std::stol(daemon)));
+  }
+}
+
+// Only the first child may say who the daemon is (hello) or how it died (died); the first child
+// relays whatever the daemon sends, and the invoking process believes it. A `hello` from the
+// daemon naming another process: the first child exits after relaying it, the invoking process
+// takes the EOF for the first child's death and SIGKILLs the named process — here an innocent
+// child of the test — while the real daemon is killed without its pid file being reclaimed.
+TEST_F(Failure, AHelloFromTheDaemonGetsNoOtherProcessKilledAndLeavesNothing) {
+  const pid_t innocent = ::fork();
+  if (innocent == 0) {
+    for (;;) ::pause();
+  }
+  const auto r = invoke([&] {
+    invoker_pid = ::getpid();
+    forged_kind = 1;
+    forged_pid = innocent;
+    sys().send = daemon_sends_forged_ready;
+    daemonizer_with<await_ready<fork_handoff>> d;
+    auto result = d.try_daemonize(path("app.pid"), {.success_timeout = std::chrono::seconds(5)});
+    if (result && result.is_daemon()) {
+      notify_ready();
+      for (;;) ::pause();
+    }
+    std::_Exit(result ? 0 : 7);
+  });
+  EXPECT_EQ(::waitpid(innocent, nullptr, WNOHANG), 0) << "the innocent process was killed";
+  ::kill(innocent, SIGKILL);
+  ::waitpid(innocent, nullptr, 0);
+  if (r.exit_code != 0) {
+    EXPECT_FALSE(fs::exists(path("app.pid"))) << "a failed start left its pid file";
+  }
+}
+
+// A `died` from a daemon that runs on: the invoking process reports that the daemon exited
+// before confirming (exit 1 from daemonize(), an error from try_daemonize()) while the daemon
+// runs, confirmed in all but name, holding its pid file — a failure that leaves a daemon
+// behind.
+TEST_F(Failure, ADiedReportFromADaemonThatRunsOnLeavesNoDaemonBehindAFailure) {
+  const auto r = invoke([&] {
+    invoker_pid = ::getpid();
+    forged_kind = 4;
+    forged_pid = 0;
+    sys().send = daemon_sends_forged_ready;
+    daemonizer_with<await_ready<fork_handoff>>{}.daemonize(path("app.pid"), {});
+    notify_ready();
+    report_and_wait_for_term(dir());
+  });
+  ASSERT_NE(r.exit_code, 0) << "the start was reported as a success";
+  ::usleep(200'000);  // let a daemon that goes on write its observation
+  EXPECT_FALSE(fs::exists(path("observed"))) << "the daemon runs on after the failure was reported";
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "a failed start left its pid file";
+  for (const pid_t kid : children()) {
+    EXPECT_EQ(::waitpid(kid, nullptr, WNOHANG), kid) << "pid " << kid << " still runs";
+  }
+}
 
 TEST_F(Failure, ClosingFallsBackWhenCloseRangeIsUnavailable) {
   const auto r = invoke([&] {

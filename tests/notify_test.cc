@@ -167,6 +167,29 @@ TEST_F(Notify, AProgramNeverReadyIsKilledAtTheTimeoutUnlessItExtendsIt) {
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
 }
 
+// extend_timeout() with a very long wait — microseconds::max(), "as long as it takes", or 300
+// years — must move the deadline out as any other extension does (the century cap that
+// success_timeout gets would do). Converting it to the steady clock's nanoseconds overflows,
+// the wrapped deadline loses to the old one, and the daemon that asked for more time is killed
+// at the original 0.3 s.
+TEST_F(Notify, AnExtensionTooLongForTheClockStillExtendsTheWait) {
+  for (const auto more : {std::chrono::microseconds::max(),
+                          std::chrono::microseconds(std::chrono::hours(24 * 365 * 300))}) {
+    SCOPED_TRACE(more.count());
+    const auto r = invoke([&] {
+      ready_daemonizer{}.daemonize(path("app.pid"),
+                                   {.success_timeout = std::chrono::milliseconds(300)});
+      extend_timeout(more);
+      ::usleep(700'000);
+      notify_ready();
+      report_and_wait_for_term(dir());
+    });
+    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+    if (r.exit_code == 0) stop(static_cast<pid_t>(std::stol(await_observation().at("pid"))));
+    fs::remove(path("observed"));
+  }
+}
+
 TEST_F(Notify, UnderSystemdNotifyTheDaemonStaysInTheForegroundAndSendsReady) {
   notify_listener systemd(false);
   spawn([&] {

@@ -122,6 +122,23 @@ int main(int argc, char** argv) {
     report_and_wait(dir, {{"settings", describe(s)}, {"name", name}}, argc, argv);
   }
 
+  if (scenario == "unready") {  // the daemon takes its pid file but never says it is ready
+    using ready_daemonizer =
+        daemoniker::daemonizer_with<daemoniker::await_ready<daemoniker::reexec_handoff>>;
+    opts.success_timeout = std::chrono::seconds(60);
+    ready_daemonizer{}.daemonize(dir / "app.pid", opts, dir.string());
+    for (;;) pause();
+  }
+
+  if (scenario == "twice") {  // the re-launched daemon tries to daemonize once more
+    auto [where] = reexec_daemonizer{}.daemonize(dir / "app.pid", opts, dir.string());
+    auto again = reexec_daemonizer{}.try_daemonize(fs::path(where) / "two.pid", opts, where);
+    std::ofstream(fs::path(where) / "second", std::ios::app)
+        << getpid() << " " << (!again ? "failed: " + again.error().message
+                                      : again.is_daemon() ? "daemon" : "invoker") << "\n";
+    for (;;) pause();
+  }
+
   if (scenario == "threads") {
     // Threads running when daemonizing: the re-exec makes this safe.
     std::thread([] { for (;;) pause(); }).detach();

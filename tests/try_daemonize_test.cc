@@ -2,7 +2,10 @@
 // as an error (step, code, message, exit status) — nothing printed, nothing left behind — and
 // the caller carries on (here: "runs in the foreground"); success gives the invoking process
 // the daemon's pid and the daemon its preserved values. The messages are daemonize()'s.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <daemoniker/activation.hpp>
 #include <daemoniker/daemoniker.hpp>
 
 #include "tests/support.hpp"
@@ -149,6 +153,154 @@ TEST_F(TryDaemonize, AfterAFailureTheCallerCanTryAgain) {
   });
   EXPECT_EQ(r.exit_code, 8) << r.stderr_text;
   EXPECT_THAT(read_file(path("first-error")), HasSubstr("already running (pid " + first.at("pid") + ")"));
+}
+
+// The caller goes on after every outcome with what it had: the same open descriptors (no
+// channel, pid file or redirect target left open) and its own SIGCHLD disposition (SIG_IGN
+// here, set to the default only while daemonize() waits). Each error names its step and code;
+// two successes in one caller make two daemons, each with its pid file.
+TEST_F(TryDaemonize, TheCallerKeepsItsDescriptorsAndSigchldAfterEveryOutcome) {
+  const auto r = invoke([&] {
+    ::signal(SIGCHLD, SIG_IGN);
+    auto fds = [] {
+      std::string out;
+      for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+        out += e.path().filename().string() + ",";
+      }
+      return out;
+    };
+    std::ofstream log(path("outcomes"));
+    const std::string before = fds();
+    auto note = [&](const char* what, const auto& result) {
+      struct sigaction now {};
+      ::sigaction(SIGCHLD, nullptr, &now);
+      log << what << ": " << (result ? "ok" : result.error().step + " " +
+                                                  std::to_string(result.error().code.value()))
+          << (fds() == before ? "" : " fds changed: " + fds())
+          << (now.sa_handler == SIG_IGN ? "" : " SIGCHLD no longer ignored") << "\n";
+    };
+    using ready = daemonizer_with<await_ready<fork_handoff>>;
+    note("invalid", try_daemonize(path("app.pid"), {.umask = 01000}));
+    note("no directory", try_daemonize(path("nowhere/app.pid"), {}));
+    {
+      auto result = try_daemonize(path("app.pid"), {.chdir = path("missing")});
+      if (result.is_daemon()) std::_Exit(0);
+      note("chdir", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {.stdout_goto = path("log"),
+                                          .success_timeout = std::chrono::milliseconds(200)});
+      if (result.is_daemon()) {
+        for (;;) ::pause();
+      }
+      note("timeout", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {});
+      if (result.is_daemon()) std::_Exit(3);
+      note("died", result);
+    }
+    {
+      auto result = ready{}.try_daemonize(path("app.pid"), {});
+      if (result.is_daemon()) {
+        notify_failed("no", 4);
+        std::_Exit(4);
+      }
+      note("rejected", result);
+    }
+    for (const char* name : {"one.pid", "two.pid"}) {
+      auto result = try_daemonize(path(name), {});
+      if (result.is_daemon()) {
+        for (;;) ::pause();
+      }
+      note(name, result);
+      log << name << " daemon " << (result.daemon_pid() > 0) << "\n";
+    }
+    log.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("outcomes")),
+            "invalid: invalid options 0\n"
+            "no directory: pid file " + std::to_string(ENOENT) + "\n"
+            "chdir: chdir " + std::to_string(ENOENT) + "\n"
+            "timeout: startup 0\n"
+            "died: startup 0\n"
+            "rejected: startup 0\n"
+            "one.pid: ok\none.pid daemon 1\n"
+            "two.pid: ok\ntwo.pid daemon 1\n");
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+  EXPECT_TRUE(is_locked(path("one.pid")));
+  EXPECT_TRUE(is_locked(path("two.pid")));
+  EXPECT_NE(read_file(path("one.pid")), read_file(path("two.pid")));
+}
+
+// Under socket activation a failed attempt must leave the sockets where the caller finds them:
+// the caller carries on — in the foreground, with its sockets — or retries. make_plan() takes
+// LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES out of the environment before validate() fails, and
+// listen_fds() is filled only in the daemon: after the failure the process has lost them, and
+// the retry no longer sees socket activation, so it forks away and sweeps the sockets.
+TEST_F(TryDaemonize, AFailureUnderSocketActivationLeavesTheSocketsForTheRetry) {
+  const auto r = invoke([&] {
+    int ends[2];
+    ::socketpair(AF_UNIX, SOCK_STREAM, 0, ends);
+    ::dup2(ends[0], 3);  // where systemd puts the first one
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_FDS", "1", 1);
+    ::setenv("LISTEN_FDNAMES", "http", 1);
+    const pid_t me = ::getpid();
+    auto first = try_daemonize(path("nowhere/app.pid"), {});
+    if (first) std::_Exit(3);
+    std::ofstream out(path("result"));
+    out << "after the failure: LISTEN_FDS " << (std::getenv("LISTEN_FDS") ? "set" : "unset") << "\n";
+    auto again = try_daemonize(path("app.pid"), {});
+    if (again.is_daemon() && ::getpid() != me) {
+      for (;;) ::pause();  // forked away: the test's TearDown ends it
+    }
+    const auto fds = listen_fds();
+    out << "retry: " << (!again ? "failed" : again.is_daemon() ? "in the foreground" : "forked")
+        << ", listen_fds " << (fds.size() == 1 ? std::to_string(fds[0].fd) + ":" + fds[0].name : "none")
+        << "\n";
+    out.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("result")),
+            "after the failure: LISTEN_FDS set\nretry: in the foreground, listen_fds 3:http\n");
+}
+
+// In the foreground (foreground_handoff, or any supervisor detect_supervisor() knows) the
+// settle steps run in the caller itself: umask, chdir and stdio are applied before the pid
+// file is taken. When the pid file then fails, try_daemonize() returns — and the caller, which
+// is to "carry on", does so with umask 027, in '/', its stdout in the daemon's log.
+TEST_F(TryDaemonize, AFailureInTheForegroundLeavesTheCallersUmaskDirectoryAndStdio) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    ::umask(022);
+    if (::chdir(dir().c_str()) != 0) std::_Exit(3);
+    const int out = ::open(path("caller.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::close(out);
+    daemonizer_with<foreground_handoff> d;
+    auto result = d.try_daemonize(path("app.pid"), {.chdir = "/", .stdout_goto = path("daemon.log")});
+    if (result) std::_Exit(4);
+    const mode_t mask = ::umask(0);
+    char cwd[4096] = {}, out_path[4096] = {};
+    if (::getcwd(cwd, sizeof cwd) == nullptr) std::_Exit(5);
+    if (::readlink("/proc/self/fd/1", out_path, sizeof out_path - 1) < 0) std::_Exit(5);
+    std::ofstream(path("state")) << "umask=" << std::oct << mask << "\ncwd=" << cwd
+                                 << "\nstdout=" << out_path << "\n";
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("state")), "umask=22\ncwd=" + dir().string() + "\nstdout=" +
+                                          path("caller.out").string() + "\n");
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
 }
 
 }  // namespace

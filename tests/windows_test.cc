@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cwchar>
 #include <cstdlib>
 #include <filesystem>
@@ -337,6 +338,55 @@ TEST_F(Windows, ABogusHandoffVariableIsRefusedWithAMessage) {
                 HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open channels"));
     EXPECT_FALSE(fs::exists(path("app.pid")));
   }
+}
+
+// The program's own stdin and stdout are pipes (as under a pipeline, or a CI runner): naming
+// them in the variable is as bogus as naming 0 and 1 on POSIX, which is refused. Windows must
+// not read its stdin as the handoff nor write a binary report onto its stdout.
+TEST_F(Windows, AHandoffVariableNamingTheProgramsStdioPipesIsRefused) {
+  SECURITY_ATTRIBUTES inherit{sizeof inherit, nullptr, TRUE};
+  HANDLE in_read = nullptr, in_write = nullptr, out_read = nullptr, out_write = nullptr;
+  ASSERT_TRUE(CreatePipe(&in_read, &in_write, &inherit, 0));
+  ASSERT_TRUE(CreatePipe(&out_read, &out_write, &inherit, 1 << 16));
+  SetHandleInformation(in_write, HANDLE_FLAG_INHERIT, 0);
+  SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
+  // Inherited handles keep their values in the child.
+  const std::wstring bogus = std::to_wstring(reinterpret_cast<std::uintptr_t>(in_read)) + L"," +
+                             std::to_wstring(reinterpret_cast<std::uintptr_t>(out_write));
+  std::wstring line;
+  append_quoted(line, probe_.wstring());
+  append_quoted(line, dir_.wstring());
+  append_quoted(line, L"daemonize");
+  HANDLE e = CreateFileW(path("invoker.err").c_str(), GENERIC_WRITE,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, CREATE_ALWAYS, 0, nullptr);
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = in_read;
+  si.hStdOutput = out_write;
+  si.hStdError = e;
+  PROCESS_INFORMATION pi{};
+  SetEnvironmentVariableW(L"DAEMONIKER_HANDOFF", bogus.c_str());
+  const BOOL started = CreateProcessW(probe_.c_str(), line.data(), nullptr, nullptr, TRUE, 0,
+                                      nullptr, nullptr, &si, &pi);
+  SetEnvironmentVariableW(L"DAEMONIKER_HANDOFF", nullptr);
+  ASSERT_TRUE(started) << GetLastError();
+  CloseHandle(in_read);
+  CloseHandle(out_write);
+  CloseHandle(e);
+  CloseHandle(in_write);  // EOF on the program's stdin
+  ASSERT_EQ(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+  DWORD code = 0;
+  GetExitCodeProcess(pi.hProcess, &code);
+  CloseHandle(pi.hProcess);
+  CloseHandle(pi.hThread);
+  DWORD available = 0;
+  PeekNamedPipe(out_read, nullptr, 0, nullptr, &available, nullptr);
+  CloseHandle(out_read);
+  EXPECT_EQ(code, 2u) << "handles " << std::string(bogus.begin(), bogus.end());
+  EXPECT_THAT(read_file(path("invoker.err")),
+              HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open channels"));
+  EXPECT_EQ(available, 0u) << "a report was written on the program's stdout";
 }
 
 TEST_F(Windows, SignalsReachTheDaemonsHandlerThroughSend) {

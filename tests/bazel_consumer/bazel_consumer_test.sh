@@ -88,10 +88,12 @@ daemon=""
 echo "the program daemonized, ran and stopped cleanly"
 
 # 4. The fault-injection seam (the mutable table of system calls) is testonly: out of a
-#    consumer's reach. (The other private headers are `srcs` of daemoniker's components, never
-#    `hdrs`; with GCC, Bazel 4 cannot stop a dependent from including a `srcs` header by its
-#    path — only clang's layering_check could.)
-for private in daemoniker/src/sys_faults.hpp; do
+#    consumer's reach. So is the seam itself, src/sys.hpp: //daemoniker's users see only
+#    include/daemoniker/** (daemoniker/BUILD.bazel: "nothing that depends on //daemoniker can
+#    include one"). Today a `srcs` header of the components is an input of every dependent's
+#    compilation, so '#include "daemoniker/src/sys.hpp"' builds and daemoniker::detail::os::*
+#    links.
+for private in daemoniker/src/sys_faults.hpp daemoniker/src/sys.hpp; do
   printf '#include "%s"\nint main() {}\n' "$private" >peek.cc
   cat >BUILD.bazel <<PEEK
 $(cat "$files/consumer.BUILD")
@@ -107,7 +109,7 @@ PEEK
     { tail -n 20 "$work/peek.log"; fail "including $private failed, but not for want of the file"; }
 done
 cp "$files/consumer.BUILD" BUILD.bazel
-echo "the fault-injection table is out of a consumer's reach"
+echo "the system-call seam and its fault-injection table are out of a consumer's reach"
 
 # 5. Without C++20: one error that names the fix.
 rm .bazelrc
