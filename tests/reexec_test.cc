@@ -296,5 +296,76 @@ TEST_F(Reexec, TheInvokingProcessKilledWhileTheNewRunIsUnreadyTakesItAlong) {
   EXPECT_FALSE(fs::exists(path("app.pid")));
 }
 
+// Sends `fds` over `carrier` (SCM_RIGHTS).
+void pass_fds(int carrier, const int (&fds)[2]) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof fds);
+  std::memcpy(CMSG_DATA(c), fds, sizeof fds);
+  ::sendmsg(carrier, &m, 0);
+}
+
+// Receives two fds sent by pass_fds(); false when none came.
+bool take_fds(int carrier, int (&fds)[2]) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  if (::recvmsg(carrier, &m, 0) != 1 || CMSG_FIRSTHDR(&m) == nullptr) return false;
+  std::memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fds);
+  return true;
+}
+
+// Channels that a less privileged process made are refused, though they are real sockets at
+// the numbers named: whoever runs a set-user-ID program could otherwise hand it a plan of their
+// own (a pid file, a log file, a user to become). Here the program runs as root and the
+// channels are made by a process running as nobody.
+TEST_F(Reexec, ChannelsMadeByALessPrivilegedProcessAreRefused) {
+  ASSERT_EQ(::geteuid(), 0u) << "this test needs root, to make channels as another user";
+  const auto r = invoke([&] {
+    int carrier[2];
+    ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, carrier);
+    const pid_t maker = ::fork();
+    if (maker == 0) {  // nobody: makes the two channels and hands one end of each over
+      if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) {
+        std::perror("cannot become nobody (uid 65534) to make the channels");
+        std::_Exit(1);
+      }
+      int hand[2], report[2];
+      ::socketpair(AF_UNIX, SOCK_STREAM, 0, hand);
+      ::socketpair(AF_UNIX, SOCK_STREAM, 0, report);
+      pass_fds(carrier[1], {hand[1], report[1]});
+      std::_Exit(0);
+    }
+    ::close(carrier[1]);  // EOF when the maker could not make them
+    int got[2];
+    const bool taken = take_fds(carrier[0], got);
+    ::waitpid(maker, nullptr, 0);
+    if (!taken) std::_Exit(126);  // the test fails: it could not make its channels
+    install(got[0], 4, got[1], 5);
+    ::setenv("DAEMONIKER_HANDOFF", "4,5", 1);
+    const char* probe = std::getenv("REEXEC_PROBE");
+    ::execl(probe, probe, dir().c_str(), "daemonize", nullptr);
+    std::_Exit(127);
+  });
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr("DAEMONIKER_HANDOFF is set, but it does not name open "
+                                       "channels"));
+  EXPECT_FALSE(fs::exists(path("app.pid")));
+}
+
 }  // namespace
 }  // namespace daemoniker::testing

@@ -34,6 +34,13 @@ bool channel_is_open(channel c) noexcept {
   return c >= 3 && c <= 0x7fffffff && os::fstat(static_cast<int>(c), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+bool made_by_peer_of_ours(channel c) noexcept {
+  struct ucred creator {};
+  socklen_t size = sizeof creator;
+  return os::getsockopt(static_cast<int>(c), SOL_SOCKET, SO_PEERCRED, &creator, &size) == 0 &&
+         creator.uid == os::geteuid();
+}
+
 void keep_from_children(channel c) noexcept { os::fcntl(static_cast<int>(c), F_SETFD, FD_CLOEXEC); }
 
 std::int64_t own_pid() noexcept { return os::getpid(); }

@@ -34,10 +34,22 @@
 namespace daemoniker::detail {
 
 bool make_channel(int ends[2]) noexcept {
+  ends[0] = ends[1] = -1;
   if (os::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) == -1) return false;
   ends[0] = move_above(ends[0]);
   ends[1] = move_above(ends[1]);
-  return ends[0] != -1 && ends[1] != -1;
+  if (ends[0] != -1 && ends[1] != -1) return true;
+  close_ends(ends);
+  return false;
+}
+
+void close_ends(int ends[2]) noexcept {
+  const int e = errno;  // the caller reports why the channel failed, not what close() said
+  for (int i = 0; i < 2; ++i) {
+    if (ends[i] != -1) os::close(ends[i]);
+    ends[i] = -1;
+  }
+  errno = e;
 }
 
 namespace {
@@ -57,6 +69,91 @@ bool await_report(int down, int up) noexcept {
   }
 }
 
+// Waits for `pid`, our child, to end: its wait status.
+int reaped(pid_t pid) noexcept {
+  int status = 0;
+  retry_eintr([&] { return os::waitpid(pid, &status, 0); });
+  return status;
+}
+
+// In the first child: the daemon's next report, as the invoking process is to have it. EOF is
+// how the daemon died. What only the first child may say (hello, died), a bad magic or an unknown
+// kind is garbled: the daemon is killed — our unreaped child, its pid cannot have been reused.
+record next_report(int down, pid_t daemon) noexcept {
+  record r;
+  if (!receive_record(down, r)) {
+    r = record{};
+    r.kind = record::died;
+    r.pid = daemon;
+    r.wait_status = reaped(daemon);
+    return r;
+  }
+  const bool from_daemon = r.kind == record::ready || r.kind == record::failed ||
+                           r.kind == record::extend || r.kind == record::rejected;
+  if (r.magic != record::kMagic || !from_daemon) {
+    os::kill(daemon, SIGKILL);
+    reaped(daemon);
+    r = record{};
+    r.status = step_status::failure(step::startup, EPROTO, "garbled report from the daemon");
+  } else if (r.kind == record::failed) {
+    reaped(daemon);  // it exits right after reporting; reap it before the invoker looks
+  }
+  return r;
+}
+
+}  // namespace
+
+namespace {
+
+// The daemon, right after the second fork: exec the program again (re-launch), or settle and
+// confirm — or leave the confirmation to notify_ready() (await_ready).
+void settle_as_daemon(plan& p, const stages& st, int up, const int down[2], const relaunch* exec) noexcept {
+  os::close(up);
+  os::close(down[0]);
+  if (exec != nullptr) {
+    // Only these two survive the exec; the new image finds them through DAEMONIKER_HANDOFF.
+    if (os::fcntl(down[1], F_SETFD, 0) == -1 || os::fcntl(exec->hand, F_SETFD, 0) == -1) {
+      report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
+    }
+    os::execve(exec->path, exec->argv, exec->envp);
+    report_and_exit(down[1], step_status::failure(step::handoff, errno, "execve(/proc/self/exe)"));
+  }
+  if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
+  if (st.defer_confirmation) {  // the program confirms later, with notify_ready()
+    defer_confirmation(down[1]);
+    return;
+  }
+  if (!confirm_on(down[1])) {  // nobody can learn that we started: undo, leave nothing behind
+    st.abandon(p);
+    ::_exit(1);
+  }
+  os::close(down[1]);
+}
+
+// The first child after the second fork: tell the invoking process who the daemon is, then
+// relay the daemon's reports until a verdict (extensions of the deadline may come first).
+[[noreturn]] void relay_reports(plan& p, const stages& st, int up, const int down[2],
+                                const relaunch* exec, pid_t daemon) noexcept {
+  os::close(down[1]);
+  if (exec != nullptr) os::close(exec->hand);
+  record hello;
+  hello.kind = record::hello;
+  hello.pid = daemon;
+  send_record(up, hello);
+  for (;;) {
+    if (!await_report(down[0], up)) {  // nobody waits any more: nothing half-started may stay
+      os::kill(daemon, SIGKILL);
+      reaped(daemon);
+      st.reclaim(p, daemon);
+      os::kill(-os::getpid(), SIGKILL);  // the rest of the new session's group, and us
+      ::_exit(1);
+    }
+    const record r = next_report(down[0], daemon);
+    send_record(up, r);
+    if (r.kind != record::extend) ::_exit(0);
+  }
+}
+
 }  // namespace
 
 // The first child and, after it returns, the daemon. Async-signal-safe throughout.
@@ -66,65 +163,10 @@ void become_daemon(plan& p, const stages& st, int up, const int down[2],
   if (os::setsid() == -1) report_and_exit(up, step_status::failure(step::setsid, errno));
   const pid_t daemon = os::fork();
   if (daemon == -1) report_and_exit(up, step_status::failure(step::second_fork, errno));
-
-  if (daemon == 0) {  // the daemon: not a session leader, so it can never get a terminal
-    os::close(up);
-    os::close(down[0]);
-    if (exec != nullptr) {
-      // Only these two survive the exec; the new image finds them through DAEMONIKER_HANDOFF.
-      if (os::fcntl(down[1], F_SETFD, 0) == -1 || os::fcntl(exec->hand, F_SETFD, 0) == -1) {
-        report_and_exit(down[1], step_status::failure(step::handoff, errno, "fcntl"));
-      }
-      os::execve(exec->path, exec->argv, exec->envp);
-      report_and_exit(down[1], step_status::failure(step::handoff, errno,
-                                                    "execve(/proc/self/exe)"));
-    }
-    if (auto s = st.settle(p); !s.ok()) report_and_exit(down[1], s);
-    if (st.defer_confirmation) {  // the program confirms later, with notify_ready()
-      defer_confirmation(down[1]);
-      return;
-    }
-    if (!confirm_on(down[1])) {
-      // Nobody can learn that we started: undo, so that nothing is left behind.
-      st.abandon(p);
-      ::_exit(1);
-    }
-    os::close(down[1]);
-    return;
-  }
-
-  // The first child: tell the invoking process who the daemon is, then relay its report.
-  os::close(down[1]);
-  if (exec != nullptr) os::close(exec->hand);
-  record hello;
-  hello.kind = record::hello;
-  hello.pid = daemon;
-  send_record(up, hello);
-  record r;
-  for (;;) {  // relay until a verdict: extensions of the deadline may come first
-    if (!await_report(down[0], up)) {  // nobody waits any more: nothing half-started may stay
-      os::kill(daemon, SIGKILL);
-      retry_eintr([&] { return os::waitpid(daemon, nullptr, 0); });
-      st.reclaim(p, daemon);
-      os::kill(-os::getpid(), SIGKILL);  // the rest of the new session's group, and us
-      ::_exit(1);
-    }
-    if (!receive_record(down[0], r)) {
-      int status = 0;
-      retry_eintr([&] { return os::waitpid(daemon, &status, 0); });
-      r = record{};
-      r.kind = record::died;
-      r.pid = daemon;
-      r.wait_status = status;
-    } else if (r.kind == record::failed) {
-      int status = 0;  // it exits right after reporting; reap it before the invoker looks
-      retry_eintr([&] { return os::waitpid(daemon, &status, 0); });
-    }
-    send_record(up, r);
-    if (r.kind != record::extend) ::_exit(0);
-  }
+  // The daemon is not a session leader, so it can never get a terminal.
+  if (daemon == 0) return settle_as_daemon(p, st, up, down, exec);
+  relay_reports(p, st, up, down, exec, daemon);
 }
-
 
 }  // namespace daemoniker::detail
 

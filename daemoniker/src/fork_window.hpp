@@ -15,8 +15,11 @@
 
 namespace daemoniker::detail {
 
-/// A close-on-exec socketpair whose ends are >= 3 (never clobbered by installing stdio).
+/// A close-on-exec socketpair whose ends are >= 3 (never clobbered by installing stdio). On
+/// failure nothing stays open, both ends are -1 and errno says why.
 bool make_channel(int ends[2]) noexcept;
+/// Closes the ends that are open (not -1) and sets them to -1, keeping errno.
+void close_ends(int ends[2]) noexcept;
 
 /// How the daemon goes on after the second fork when the program is re-launched
 /// (reexec_handoff): everything execve() needs, prepared by the invoking process, because

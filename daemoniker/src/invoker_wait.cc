@@ -198,6 +198,10 @@ role start_daemon(plan& p, const stages& st, const int down[2], const relaunch* 
   int up[2];
   if (!make_channel(up)) {
     *st.failure = step_status::failure(step::channel, errno);
+    int caller_made[2] = {down[0], down[1]};  // nothing made for this attempt may stay open
+    close_ends(caller_made);
+    if (exec != nullptr) os::close(exec->hand);
+    if (hand_parent != -1) os::close(hand_parent);
     return role::failed;
   }
   // The sweep in the first child must leave the channels open.

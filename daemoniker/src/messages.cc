@@ -2,6 +2,7 @@
 // status. One text for POSIX and Windows (only the errno/Win32 texts differ). Invoking process
 // only (allocates).
 #include "daemoniker/src/messages.hpp"
+#include "daemoniker/src/signal_safe_text.hpp"
 
 #if defined(_WIN32)
 #include "daemoniker/src/windows/win32.hpp"
@@ -69,7 +70,9 @@ std::string startup_timeout_text(long long pid, std::chrono::milliseconds timeou
 
 std::string path_text(const std::filesystem::path& path) {
   const std::u8string utf8 = path.u8string();
-  return {reinterpret_cast<const char*>(utf8.data()), utf8.size()};
+  const std::string text(reinterpret_cast<const char*>(utf8.data()), utf8.size());
+  char elided[2 * kPathInMessages];
+  return fixed_text(elided, sizeof elided).add_elided(text.c_str(), kPathInMessages).c_str();
 }
 
 #if !defined(_WIN32)

@@ -48,7 +48,10 @@ inline constexpr char kPidFileNotRegular[] =
 step_status check_pid_path(const std::filesystem::path& path, const char* example);
 /// A pid file whose directory is missing or not a directory (`error`: why, as the OS says it).
 step_status unusable_pid_directory(const std::filesystem::path& dir, int error);
-/// A path as messages show it: UTF-8 on both platforms.
+/// The most of a path a message shows (its start and end around "…" beyond): what follows the
+/// path — the problem, the fix — must fit in step_status::subject.
+inline constexpr std::size_t kPathInMessages = 400;
+/// A path as messages show it: UTF-8 on both platforms, elided beyond kPathInMessages.
 std::string path_text(const std::filesystem::path& path);
 
 }  // namespace daemoniker::detail

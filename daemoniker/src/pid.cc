@@ -47,7 +47,7 @@ step_status pid_failure(int error, const char* path, const char* what) noexcept 
   step_status s;
   s.failed = step::pid_file;
   s.error = error;
-  fixed_text(s.subject, sizeof s.subject).add("'").add(path).add("' ").add(what);
+  fixed_text(s.subject, sizeof s.subject).add("'").add_elided(path, detail::kPathInMessages).add("' ").add(what);
   return s;
 }
 

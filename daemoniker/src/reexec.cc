@@ -65,8 +65,9 @@ role reexec_handoff::launch(plan& p, const stages& st) {
     return role::failed;
   }
   if (p.strip_cmd_args) args.resize(1);
-  int hand[2], down[2];
+  int hand[2] = {-1, -1}, down[2] = {-1, -1};
   if (!make_channel(hand) || !make_channel(down)) {
+    close_ends(hand);  // what was made before the failure
     *st.failure = step_status::failure(step::channel, errno);
     return role::failed;
   }

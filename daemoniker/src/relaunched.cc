@@ -44,7 +44,8 @@ bool find_channels(const char* value, channel& hand, channel& report) noexcept {
   const auto comma = v.find(',');
   return comma != std::string_view::npos && parse_channel(v.substr(0, comma), hand) &&
          parse_channel(v.substr(comma + 1), report) && hand != report &&
-         channel_is_open(hand) && channel_is_open(report);
+         channel_is_open(hand) && channel_is_open(report) && made_by_peer_of_ours(hand) &&
+         made_by_peer_of_ours(report);
 }
 
 // All the handoff's bytes, up to EOF (or just past the limit: decoding then fails).
@@ -70,6 +71,15 @@ std::string handoff_value(channel hand, channel report) {
 }
 
 role continue_relaunched(plan& p, const stages& st) {
+  static bool taken = false;  // a run takes one handoff; asking again is the program's mistake
+  if (taken) {
+    *st.failure = step_status::failure(
+        step::handoff, 0,
+        "this process is the daemon daemoniker re-launched and has taken its handoff already: "
+        "daemonize once per run (is_setup() is false in the daemon)");
+    return role::failed;
+  }
+  taken = true;
   channel hand = -1, report = -1;
   if (!find_channels(std::getenv(kHandoffVariable), hand, report)) handoff_unusable();
   forget_handoff_variable();

@@ -25,7 +25,7 @@ bool receive_record(channel c, record& r) noexcept {
     if (n <= 0) return false;
     got += static_cast<std::size_t>(n);
   }
-  return r.magic == record::kMagic;
+  return true;
 }
 
 [[noreturn]] void report_and_exit(channel c, const step_status& s) noexcept {

@@ -22,8 +22,12 @@ long read_some(channel c, void* data, std::size_t n) noexcept;
 /// Closes `c`.
 void close_channel(channel c) noexcept;
 /// True when `c` is an open channel of the kind the launcher makes: a socket above stdio
-/// (POSIX), a pipe (Windows).
+/// (POSIX), a pipe that is not a standard handle (Windows).
 bool channel_is_open(channel c) noexcept;
+/// True when `c` was made by a process with this one's rights (POSIX: the socket's creator has
+/// this process's effective uid), so that nobody less privileged can hand a set-user-ID
+/// program a plan. (Windows has no set-user-ID programs: always true.)
+bool made_by_peer_of_ours(channel c) noexcept;
 /// Keeps `c` from the processes this one starts (close-on-exec; not inheritable).
 void keep_from_children(channel c) noexcept;
 /// This process's pid.
@@ -33,7 +37,7 @@ std::int64_t own_pid() noexcept;
 
 /// Sends one record.
 bool send_record(channel c, const record& r) noexcept;
-/// Blocking read of one whole record; false on EOF, error or a bad magic.
+/// Blocking read of one whole record; false on EOF or error (the caller checks its magic).
 bool receive_record(channel c, record& r) noexcept;
 /// Reports `s` on `c` and exits 1 (the daemon's side of a failed step).
 [[noreturn]] void report_and_exit(channel c, const step_status& s) noexcept;

@@ -33,6 +33,20 @@ class fixed_text {
     out[j] = '\0';
     return add(out);
   }
+  /// Adds `s`, or, when it is longer than `most` bytes, its start and its end around "…": a
+  /// long path must not push the problem and the fix that follow it out of the buffer.
+  fixed_text& add_elided(const char* s, std::size_t most) noexcept {
+    std::size_t n = 0;
+    while (s != nullptr && s[n] != '\0') ++n;
+    if (n <= most) return add(s);
+    const auto inside_a_character = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    std::size_t head = most / 2, tail = n - most / 2;  // cut between UTF-8 characters
+    while (head > 0 && inside_a_character(s[head])) --head;
+    while (tail < n && inside_a_character(s[tail])) ++tail;
+    for (std::size_t i = 0; i < head && len_ + 1 < cap_; ++i) buf_[len_++] = s[i];
+    if (cap_ > 0) buf_[len_] = '\0';
+    return add("…").add(s + tail);
+  }
   [[nodiscard]] const char* c_str() const noexcept { return buf_; }
   [[nodiscard]] std::size_t size() const noexcept { return len_; }
   [[nodiscard]] bool truncated() const noexcept { return len_ + 1 >= cap_; }

@@ -48,6 +48,7 @@
   X(pid_t, setsid, (), ())                                                                       \
   X(pid_t, getpid, (), ())                                                                       \
   X(pid_t, getppid, (), ())                                                                      \
+  X(uid_t, geteuid, (), ())                                                                      \
   X(pid_t, getpgrp, (), ())                                                                      \
   X(pid_t, getsid, (pid_t pid), (pid))                                                           \
   X(pid_t, waitpid, (pid_t pid, int* status, int options), (pid, status, options))               \
@@ -97,6 +98,8 @@
     (domain, type, protocol, fds))                                                               \
   X(int, bind, (int fd, const sockaddr* address, socklen_t n), (fd, address, n))                \
   X(int, setsockopt, (int fd, int level, int name, const void* value, socklen_t n),              \
+    (fd, level, name, value, n))                                                                 \
+  X(int, getsockopt, (int fd, int level, int name, void* value, socklen_t* n),                   \
     (fd, level, name, value, n))                                                                 \
   X(ssize_t, recvmsg, (int fd, msghdr* message, int flags), (fd, message, flags))                \
   X(ssize_t, send, (int fd, const void* buffer, std::size_t size, int flags),                    \

@@ -61,6 +61,10 @@ inline ssize_t write(int fd, const void* buffer, std::size_t size) noexcept {
 inline ssize_t send(int fd, const void* buffer, std::size_t size, int flags) noexcept {
   return ::send(fd, buffer, size, flags);
 }
+inline int getsockopt(int fd, int level, int name, void* value, socklen_t* n) noexcept {
+  return ::getsockopt(fd, level, name, value, n);
+}
+inline uid_t geteuid() noexcept { return ::geteuid(); }
 inline int socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
   return ::socketpair(domain, type, protocol, fds);
 }

@@ -6,10 +6,17 @@
 
 namespace daemoniker::detail {
 
+namespace {
+
 // A century stands for "forever" without overflowing the clock.
+std::chrono::milliseconds bounded(std::chrono::milliseconds wait) {
+  return std::clamp<std::chrono::milliseconds>(wait, std::chrono::milliseconds(0), std::chrono::hours(24 * 365 * 100));
+}
+
+}  // namespace
+
 startup_wait::startup_wait(std::chrono::milliseconds timeout, bool relayed)
-    : deadline_(clock::now() + std::min<std::chrono::milliseconds>(timeout, std::chrono::hours(24 * 365 * 100))),
-      relayed_(relayed) {}
+    : deadline_(clock::now() + bounded(timeout)), relayed_(relayed) {}
 
 std::chrono::milliseconds startup_wait::left() const {
   return std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
@@ -31,10 +38,10 @@ startup_wait::verdict startup_wait::take(std::size_t n, plan& p) {
       daemon_ = report_.pid;
       return verdict::pending;
     case record::extend:
-      deadline_ = std::max(deadline_, clock::now() + std::chrono::milliseconds(report_.wait_status));
+      deadline_ = std::max(deadline_, clock::now() + bounded(std::chrono::milliseconds(report_.wait_status)));
       return verdict::pending;
-    case record::ready:
-      p.daemon_pid = report_.pid > 0 ? report_.pid : daemon_;
+    case record::ready:  // the pid the invoker knows (from fork, CreateProcess) over the claim
+      p.daemon_pid = daemon_ > 0 ? daemon_ : report_.pid;
       return verdict::ready;
     case record::rejected:  // the program said it cannot start: it exits now
       p.daemon_pid = daemon_;

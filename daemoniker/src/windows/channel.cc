@@ -37,10 +37,15 @@ void close_channel(channel c) noexcept {
 }
 
 bool channel_is_open(channel c) noexcept {
+  for (const DWORD std : {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE}) {
+    if (handle(c) == ::GetStdHandle(std)) return false;  // the launcher's pipes are never stdio
+  }
   DWORD flags = 0;
   return c > 0 && ::GetHandleInformation(handle(c), &flags) != 0 &&
          ::GetFileType(handle(c)) == FILE_TYPE_PIPE;
 }
+
+bool made_by_peer_of_ours(channel) noexcept { return true; }
 
 void keep_from_children(channel c) noexcept {
   ::SetHandleInformation(handle(c), HANDLE_FLAG_INHERIT, 0);

@@ -14,7 +14,10 @@
 // only argv[0] with options::strip_cmd_args — with the plan and the arguments sent over an
 // inherited socket named by the DAEMONIKER_HANDOFF variable, which the daemon removes from its
 // environment. Between fork() and execve() only async-signal-safe calls are made, so this is
-// safe in a multi-threaded program. Windows: the default handoff (docs/windows.md).
+// safe in a multi-threaded program. The new run takes its plan only from two sockets above
+// stdio, made by a process with its own effective uid (a set-user-ID program cannot be handed
+// a plan by whoever runs it), and only once: a second daemonize() in it fails with a message.
+// Windows: the default handoff (docs/windows.md).
 #pragma once
 
 #include "daemoniker/detail/config.hpp"
