@@ -6,7 +6,8 @@
 #      builds //:server in an output root of its own (cold), knowing none of our flags;
 #   3. the program daemonizes: exit 0, the pid file holds the daemon's pid, the daemon wrote its
 #      marker, is in a new session, and SIGTERM ends it and removes the pid file;
-#   4. a consumer cannot reach the fault-injection table of the system-call seam (testonly);
+#   4. a consumer cannot reach the fault-injection table of the system-call seam (testonly),
+#      nor the seam or any other private header (daemoniker/src/*.hpp);
 #   5. without the C++20 line of .bazelrc, the build stops at the one error naming that line.
 # Prints the cold build time. Everything it starts is stopped, its Bazel server shut down.
 set -u
@@ -88,12 +89,12 @@ daemon=""
 echo "the program daemonized, ran and stopped cleanly"
 
 # 4. The fault-injection seam (the mutable table of system calls) is testonly: out of a
-#    consumer's reach. So is the seam itself, src/sys.hpp: //daemoniker's users see only
+#    consumer's reach. So is the seam itself, src/sys.hpp, and every private header (wire.hpp,
+#    shared by both components, stands for the others): //daemoniker's users see only
 #    include/daemoniker/** (daemoniker/BUILD.bazel: "nothing that depends on //daemoniker can
-#    include one"). Today a `srcs` header of the components is an input of every dependent's
-#    compilation, so '#include "daemoniker/src/sys.hpp"' builds and daemoniker::detail::os::*
-#    links.
-for private in daemoniker/src/sys_faults.hpp daemoniker/src/sys.hpp; do
+#    include one"). Bazel 4 passes a `srcs` header on to every dependent's compilation, so
+#    //daemoniker links the components through :implementation, which passes on none.
+for private in daemoniker/src/sys_faults.hpp daemoniker/src/sys.hpp daemoniker/src/wire.hpp; do
   printf '#include "%s"\nint main() {}\n' "$private" >peek.cc
   cat >BUILD.bazel <<PEEK
 $(cat "$files/consumer.BUILD")
@@ -109,7 +110,7 @@ PEEK
     { tail -n 20 "$work/peek.log"; fail "including $private failed, but not for want of the file"; }
 done
 cp "$files/consumer.BUILD" BUILD.bazel
-echo "the system-call seam and its fault-injection table are out of a consumer's reach"
+echo "the system-call seam, its fault-injection table and the private headers are out of a consumer's reach"
 
 # 5. Without C++20: one error that names the fix.
 rm .bazelrc

@@ -1,3 +1,4 @@
-"""The builtin cc_common, under another name (a module cannot rebind a builtin to itself)."""
+"""The builtin cc_common and CcInfo, under other names (a module cannot rebind a builtin to itself)."""
 
 CC_COMMON = cc_common
+CC_INFO = CcInfo
