@@ -45,8 +45,12 @@ role launch(const std::filesystem::path& pid_file, const options& opts, const po
     return run_in_order(q, apply_umask, change_directory, calls.redirect, calls.acquire,
                         apply_credentials);
   };
+  // Out of the environment while the attempt runs (neither a re-launched daemon nor the
+  // daemon's children may take them for theirs); back for the caller if it fails.
+  const listen_variables activation = take_listen_variables(p);
   const role r = calls.launch(
       p, stages{scrub, settle, calls.abandon, calls.reclaim, payload, accept, false, &failure});
+  if (r == role::failed) give_back(activation);
   if (r == role::daemon) {
     calls.keep_until_exit(p);
     adopt_listen_fds(p);
