@@ -350,5 +350,35 @@ TEST_F(TryDaemonize, AFailureInTheForegroundUnderSocketActivationGivesTheVariabl
             "retry: in the foreground, listen_fds 3:http, LISTEN_FDS unset\n");
 }
 
+// Streams the caller had closed are closed again (redirect_stdio had put /dev/null on stdin),
+// and a close-on-exec one stays so: fds 0-2 are put back exactly as they were.
+TEST_F(TryDaemonize, AFailureInTheForegroundPutsBackClosedAndCloseOnExecStreams) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    ::close(0);
+    ::fcntl(2, F_SETFD, FD_CLOEXEC);
+    daemonizer_with<foreground_handoff> d;
+    auto result = d.try_daemonize(path("app.pid"),
+                                  {.stdin_goto = "/dev/null", .stderr_goto = path("daemon.log")});
+    if (result) std::_Exit(4);
+    const bool stdin_closed = ::fcntl(0, F_GETFD) == -1;  // before a file takes fd 0
+    char err_path[4096] = {};
+    if (::readlink("/proc/self/fd/2", err_path, sizeof err_path - 1) < 0) std::_Exit(5);
+    std::ofstream(path("state")) << "stdin " << (stdin_closed ? "closed" : "open")
+                                 << "\nstderr " << err_path << " cloexec "
+                                 << ((::fcntl(2, F_GETFD) & FD_CLOEXEC) != 0) << "\n";
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("state")),
+            "stdin closed\nstderr " + path("invoker.stderr").string() + " cloexec 1\n");
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
+}
+
 }  // namespace
 }  // namespace daemoniker::testing
