@@ -299,6 +299,25 @@ TEST_F(Failure, AFailureInTheForegroundIsPrintedWhereTheCallerSeesIt) {
   stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
 }
 
+// In the foreground, what settling changes in the caller is kept first, to be put back; when
+// that cannot be done, nothing has been changed yet: the failure says so and nothing is left.
+TEST_F(Failure, AForegroundThatCannotKeepTheCallersDirectoryChangesNothing) {
+  const auto r = invoke([&] {
+    sys().open = [](const char* name, int flags, mode_t mode) noexcept {
+      if ((flags & O_PATH) == 0) return detail::real_syscalls().open(name, flags, mode);
+      errno = EMFILE;
+      return -1;
+    };
+    daemonizer_with<foreground_handoff>{}.daemonize(path("app.pid"),
+                                                    {.stdout_goto = path("out.log")});
+    std::_Exit(0);
+  });
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.stderr_text, HasSubstr("cannot daemonize: handoff: keeping the working directory, "
+                                       "to return to if settling fails: Too many open files"));
+  expect_nothing_left();
+}
+
 // --- injected faults, one per step ---------------------------------------------------------
 
 struct Fault {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -339,6 +340,53 @@ INSTANTIATE_TEST_SUITE_P(
                        },
                        "root privileges could be regained after dropping them"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// In the foreground the privilege drop runs in the caller itself, last. When one of its calls
+// fails (here setuid, the last), try_daemonize() gives back the caller's umask and stdio and
+// removes the pid file it took; what the drop applied before the failing call is not undone:
+// the chroot — with the working directory inside it, not back outside —, RLIMIT_CORE 0, the
+// niceness, the groups and the gid.
+TEST_F(Privileges, AFailedDropInTheForegroundGivesBackUmaskAndStdioButNotWhatItApplied) {
+  const fs::path root = path("jail");
+  fs::create_directories(root);
+  write_file(root / "marker", "");
+  const auto r = invoke([&] {
+    ::umask(022);
+    const int out = ::open(path("caller.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::close(out);
+    sys().setresuid = [](uid_t, uid_t, uid_t) noexcept { return eperm(); };
+    basic_daemonizer<locked_pid_file, redirect_stdio, auto_sweep, foreground_handoff,
+                     drop_privileges>
+        d{{}, {}, {}, {},
+          drop_privileges{.user = "nobody", .chroot = root, .prevent_core = true, .nice = 5}};
+    auto result = d.try_daemonize(path("app.pid"), {.stdout_goto = path("daemon.log")});
+    if (result) std::_Exit(4);
+    rlimit core{};
+    ::getrlimit(RLIMIT_CORE, &core);
+    char cwd[256] = {};
+    const mode_t mask = ::umask(0);
+    gid_t groups[64];
+    const int n = ::getgroups(64, groups);
+    std::printf("%s\numask=%o\ncwd=%s\nroot=%s\ncore=%llu\nnice=%d\ngid=%u\ngroups=%d:%u\n",
+                result.error().message.c_str(), static_cast<unsigned>(mask),
+                ::getcwd(cwd, sizeof cwd) ? cwd : "?",
+                ::access("/marker", F_OK) == 0 ? "the jail" : "not the jail",
+                static_cast<unsigned long long>(core.rlim_max), ::getpriority(PRIO_PROCESS, 0),
+                static_cast<unsigned>(::getgid()), n,
+                n > 0 ? static_cast<unsigned>(groups[0]) : 0u);
+    std::fflush(stdout);
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  const std::string gid = std::to_string(nobody_->pw_gid);
+  EXPECT_EQ(read_file(path("caller.out")),
+            "cannot daemonize: privileges: setuid: Operation not permitted\n"
+            "umask=22\ncwd=/\nroot=the jail\ncore=0\nnice=5\ngid=" + gid +
+                "\ngroups=1:" + gid + "\n");
+  EXPECT_EQ(read_file(path("daemon.log")), "");
+  EXPECT_FALSE(fs::exists(path("app.pid"))) << "the caller kept the pid file";
+}
 
 }  // namespace
 }  // namespace daemoniker::testing

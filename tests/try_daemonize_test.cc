@@ -303,5 +303,82 @@ TEST_F(TryDaemonize, AFailureInTheForegroundLeavesTheCallersUmaskDirectoryAndStd
   stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
 }
 
+// The same under socket activation, with the failure in the foreground handoff itself (the pid
+// file is held by another daemon): the variables taken out of the environment for the attempt
+// are back, fd 3 is still open, and the retry — once the other daemon is gone — stays in the
+// foreground with the socket.
+TEST_F(TryDaemonize, AFailureInTheForegroundUnderSocketActivationGivesTheVariablesBack) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    int ends[2];
+    ::socketpair(AF_UNIX, SOCK_STREAM, 0, ends);
+    ::dup2(ends[0], 3);
+    ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+    ::setenv("LISTEN_FDS", "1", 1);
+    ::setenv("LISTEN_FDNAMES", "http", 1);
+    auto first = try_daemonize(path("app.pid"), {});
+    if (first) std::_Exit(3);
+    auto variable = [](const char* name) {
+      const char* value = std::getenv(name);
+      return std::string(name) + " " + (value != nullptr ? value : "unset");
+    };
+    std::ofstream out(path("result"));
+    out << first.error().step << "; " << variable("LISTEN_FDS") << ", "
+        << variable("LISTEN_FDNAMES") << ", LISTEN_PID "
+        << (std::getenv("LISTEN_PID") ? "set" : "unset") << ", fd 3 "
+        << (::fcntl(3, F_GETFD) != -1 ? "open" : "closed") << "\n";
+    out.flush();
+    if (::kill(static_cast<pid_t>(std::stol(holder.at("pid"))), SIGTERM) != 0) std::_Exit(4);
+    while (::access(path("app.pid").c_str(), F_OK) == 0) ::usleep(10'000);
+    auto again = try_daemonize(path("app.pid"), {});
+    const auto fds = listen_fds();
+    out << "retry: " << (again && again.is_daemon() ? "in the foreground" : "not in the foreground")
+        << ", listen_fds "
+        << (fds.size() == 1 ? std::to_string(fds[0].fd) + ":" + fds[0].name : "none")
+        << ", LISTEN_FDS " << (std::getenv("LISTEN_FDS") ? "set" : "unset") << "\n";
+    out.close();
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("result")),
+            "pid file; LISTEN_FDS 1, LISTEN_FDNAMES http, LISTEN_PID set, fd 3 open\n"
+            "retry: in the foreground, listen_fds 3:http, LISTEN_FDS unset\n");
+}
+
+// Streams the caller had closed are closed again (redirect_stdio had put /dev/null on stdin),
+// and a close-on-exec one stays so: fds 0-2 are put back exactly as they were.
+TEST_F(TryDaemonize, AFailureInTheForegroundPutsBackClosedAndCloseOnExecStreams) {
+  ASSERT_EQ(invoke([&] {
+              daemonize(path("app.pid"), {});
+              report_and_wait_for_term(dir());
+            }).exit_code,
+            0);
+  const auto holder = await_observation();
+  const auto r = invoke([&] {
+    ::close(0);
+    ::fcntl(2, F_SETFD, FD_CLOEXEC);
+    daemonizer_with<foreground_handoff> d;
+    auto result = d.try_daemonize(path("app.pid"),
+                                  {.stdin_goto = "/dev/null", .stderr_goto = path("daemon.log")});
+    if (result) std::_Exit(4);
+    const bool stdin_closed = ::fcntl(0, F_GETFD) == -1;  // before a file takes fd 0
+    char err_path[4096] = {};
+    if (::readlink("/proc/self/fd/2", err_path, sizeof err_path - 1) < 0) std::_Exit(5);
+    std::ofstream(path("state")) << "stdin " << (stdin_closed ? "closed" : "open")
+                                 << "\nstderr " << err_path << " cloexec "
+                                 << ((::fcntl(2, F_GETFD) & FD_CLOEXEC) != 0) << "\n";
+    std::_Exit(7);
+  });
+  EXPECT_EQ(r.exit_code, 7) << r.stderr_text;
+  EXPECT_EQ(read_file(path("state")),
+            "stdin closed\nstderr " + path("invoker.stderr").string() + " cloexec 1\n");
+  stop(static_cast<pid_t>(std::stol(holder.at("pid"))));
+}
+
 }  // namespace
 }  // namespace daemoniker::testing

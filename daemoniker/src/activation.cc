@@ -1,4 +1,4 @@
-// listen_fds() and detect_supervisor().
+// listen_fds(), socket activation's variables around an attempt, and detect_supervisor().
 #include "daemoniker/src/fixed_steps.hpp"
 #include "daemoniker/activation.hpp"
 
@@ -74,6 +74,36 @@ void adopt_listen_fds(const plan& p) {
     }
     fds.push_back({fd, name});
   }
+}
+
+listen_variables take_listen_variables(const plan& p) {
+  listen_variables taken;
+#if !defined(_WIN32)
+  if (p.listen_fds.empty()) return taken;
+  auto take = [](const char* name, std::optional<std::string>& value) {
+    if (const char* v = std::getenv(name)) value = v;
+    ::unsetenv(name);
+  };
+  take("LISTEN_PID", taken.pid);
+  take("LISTEN_FDS", taken.fds);
+  take("LISTEN_FDNAMES", taken.names);
+#else
+  (void)p;
+#endif
+  return taken;
+}
+
+void give_back(const listen_variables& taken) {
+#if !defined(_WIN32)
+  auto put = [](const char* name, const std::optional<std::string>& value) {
+    if (value) ::setenv(name, value->c_str(), 1);
+  };
+  put("LISTEN_PID", taken.pid);
+  put("LISTEN_FDS", taken.fds);
+  put("LISTEN_FDNAMES", taken.names);
+#else
+  (void)taken;
+#endif
 }
 
 }  // namespace detail

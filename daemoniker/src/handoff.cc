@@ -2,6 +2,7 @@
 // or, under a supervisor that expects its child in the foreground, no fork at all.
 #if !defined(_WIN32)  // POSIX; Windows: src/windows/
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -16,6 +17,7 @@
 namespace daemoniker {
 namespace {
 
+using detail::move_above;
 using detail::retry_eintr;
 namespace os = detail::os;
 
@@ -29,31 +31,141 @@ int thread_count() noexcept {
   os::close(dir);
   return threads;
 }
-}  // namespace
 
-// Already supervised (or asked to stay): no fork, no new session, no sweep, no signal reset;
-// umask, chdir, stdio, pid file and readiness as usual. The supervisor learns of readiness
-// through notify_ready() (READY=1), sent here unless the program confirms itself.
-namespace detail {
+// What settling changes in the process it runs in — umask, working directory, fds 0-2 — saved
+// before it runs in the caller itself, and put back if it fails: try_daemonize()'s caller then
+// carries on as it was, and daemonize() prints its failure on the caller's stderr. The pid file
+// settle gives up itself (launch.cc). What the privilege step applied before it failed is not
+// undone (a chroot, RLIMIT_CORE, niceness, groups, gid: once given up, they are not the
+// process's to take back), and after a chroot the working directory stays inside it: one
+// outside the new root would undo the chroot.
+class caller_state {
+ public:
+  caller_state() = default;
+  caller_state(const caller_state&) = delete;
+  caller_state& operator=(const caller_state&) = delete;
+  ~caller_state() { discard(); }
 
-role stay_in_foreground(plan& p, const stages& st) {
-  p.foreground = true;
-  switch (detect_supervisor()) {
+  step_status save(const plan& p) noexcept;
+  void restore() noexcept;
+
+ private:
+  step_status save_stdio() noexcept;
+  void restore_stdio() noexcept;
+  [[nodiscard]] bool same_root() const noexcept;
+  void discard() noexcept;
+
+  mode_t mask_ = 0;
+  int cwd_ = -1;  // O_PATH, close-on-exec, above 2
+  bool has_root_ = false;
+  struct stat root_ {};
+  int stdio_[3] = {-1, -1, -1};  // copies above 2, close-on-exec; -1: the stream was closed
+  int flags_[3] = {};            // their FD_CLOEXEC
+};
+
+step_status caller_state::save(const plan& p) noexcept {
+  if (auto s = save_stdio(); !s.ok()) return s;
+  cwd_ = move_above(
+      retry_eintr([] { return os::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0); }));
+  if (cwd_ == -1) {
+    return step_status::failure(step::handoff, errno,
+                                "keeping the working directory, to return to if settling fails");
+  }
+  has_root_ = os::stat("/", &root_) == 0;
+  // umask() is read only by setting it: to the plan's, which settle's first step sets anyway.
+  mask_ = os::umask(static_cast<mode_t>(p.umask));
+  return {};
+}
+
+step_status caller_state::save_stdio() noexcept {
+  for (int fd = 0; fd < 3; ++fd) {
+    flags_[fd] = os::fcntl(fd, F_GETFD, 0);
+    if (flags_[fd] == -1 && errno == EBADF) continue;  // closed: closed again on restore
+    stdio_[fd] = flags_[fd] == -1 ? -1 : os::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (stdio_[fd] == -1) {
+      return step_status::failure(step::handoff, errno,
+                                  "keeping the caller's stdin, stdout and stderr, to put back if "
+                                  "settling fails");
+    }
+  }
+  return {};
+}
+
+void caller_state::restore() noexcept {
+  restore_stdio();
+  if (same_root()) (void)os::fchdir(cwd_);
+  os::umask(mask_);
+  discard();
+}
+
+void caller_state::restore_stdio() noexcept {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (stdio_[fd] == -1) {
+      os::close(fd);
+      continue;
+    }
+    if (retry_eintr([&] { return os::dup2(stdio_[fd], fd); }) != -1 && (flags_[fd] & FD_CLOEXEC)) {
+      os::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+  }
+}
+
+// The root directory is still the one saved: no chroot was entered.
+bool caller_state::same_root() const noexcept {
+  struct stat now {};
+  return has_root_ && os::stat("/", &now) == 0 && now.st_dev == root_.st_dev &&
+         now.st_ino == root_.st_ino;
+}
+
+void caller_state::discard() noexcept {
+  for (int& fd : stdio_) {
+    if (fd != -1) os::close(fd);
+    fd = -1;
+  }
+  if (cwd_ != -1) os::close(cwd_);
+  cwd_ = -1;
+}
+
+// Settles in this very process; puts back what it changed when it fails.
+step_status settle_here(const plan& p, const stages& st) {
+  caller_state saved;  // a failure to save changed nothing yet
+  if (auto s = saved.save(p); !s.ok()) return s;
+  const step_status s = st.settle(p);
+  if (!s.ok()) saved.restore();
+  return s;
+}
+
+// A container's main process: readiness then goes without MAINPID.
+bool in_container(supervisor s) noexcept {
+  switch (s) {
     case supervisor::pid1:
     case supervisor::tini:
     case supervisor::dumb_init:
     case supervisor::docker_init:
     case supervisor::catatonit:
     case supervisor::s6_overlay:
-      stayed_in_container();
-      break;
+      return true;
     default:
-      break;
+      return false;
   }
-  if (auto s = st.settle(p); !s.ok()) {  // in the supervisor's own child: nothing to undo
+}
+
+}  // namespace
+
+// Already supervised (or asked to stay): no fork, no new session, no sweep, no signal reset;
+// umask, chdir, stdio, pid file and readiness as usual. The supervisor learns of readiness
+// through notify_ready() (READY=1), sent here unless the program confirms itself. A failure
+// leaves the caller as it was (caller_state).
+namespace detail {
+
+role stay_in_foreground(plan& p, const stages& st) {
+  p.foreground = true;
+  const bool container = in_container(detect_supervisor());  // before a chroot hides /proc
+  if (auto s = settle_here(p, st); !s.ok()) {
     *st.failure = s;
     return role::failed;
   }
+  if (container) stayed_in_container();
   if (!st.defer_confirmation) notify_ready();
   return role::daemon;
 }

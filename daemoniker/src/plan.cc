@@ -73,8 +73,9 @@ step_status resolve(const char* name, const std::optional<std::filesystem::path>
 }
 
 // systemd socket activation: LISTEN_FDS sockets from fd 3, meant for this process when
-// LISTEN_PID is ours. They are shielded from the sweep, handed over by listen_fds(), and the
-// variables unset so that the daemon's children do not take them for theirs.
+// LISTEN_PID is ours. They are shielded from the sweep and handed over by listen_fds(); the
+// variables stay until the handoff starts (launch.cc takes them out for as long as it runs,
+// and puts them back if it fails), so that an attempt that fails before leaves them as found.
 void capture_listen_fds(plan& p) {
   const char* fds = std::getenv("LISTEN_FDS");
   if (fds == nullptr || !detail::listen_pid_is_ours()) return;
@@ -87,11 +88,6 @@ void capture_listen_fds(plan& p) {
     p.shield(3 + i);
   }
   if (const char* names = std::getenv("LISTEN_FDNAMES")) p.listen_fdnames = names;
-#if !defined(_WIN32)
-  ::unsetenv("LISTEN_PID");
-  ::unsetenv("LISTEN_FDS");
-  ::unsetenv("LISTEN_FDNAMES");
-#endif
 }
 
 }  // namespace

@@ -61,6 +61,7 @@
   X(int, nanosleep, (const struct timespec* duration, struct timespec* left), (duration, left))  \
   /* files and descriptors */                                                                    \
   X(int, chdir, (const char* path), (path))                                                      \
+  X(int, fchdir, (int fd), (fd))                                                                 \
   X(mode_t, umask, (mode_t mask), (mask))                                                        \
   X(int, open, (const char* path, int flags, mode_t mode), (path, flags, mode))                  \
   X(int, close, (int fd), (fd))                                                                  \

@@ -21,6 +21,7 @@ namespace daemoniker::detail::posix {
 inline pid_t fork() noexcept { return ::fork(); }
 inline pid_t setsid() noexcept { return ::setsid(); }
 inline int chdir(const char* path) noexcept { return ::chdir(path); }
+inline int fchdir(int fd) noexcept { return ::fchdir(fd); }
 inline int open(const char* path, int flags, mode_t mode) noexcept {
   return ::open(path, flags, mode);
 }

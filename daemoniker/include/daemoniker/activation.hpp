@@ -22,6 +22,7 @@ struct listen_fd {
 /// The sockets systemd passed to this process (LISTEN_FDS, when LISTEN_PID named it),
 /// captured by daemonize(): shielded from the fd sweep, and LISTEN_PID, LISTEN_FDS and
 /// LISTEN_FDNAMES removed from the environment so that children do not take them for theirs.
+/// A failed try_daemonize() leaves the variables and the sockets as they were, for a retry.
 /// Empty before daemonize() and when none were passed.
 std::vector<listen_fd> listen_fds();
 

@@ -167,7 +167,9 @@ class basic_daemonizer {
 
   /// daemonize() that never ends the invoking process: the result is false after a failure
   /// (everything the attempt started is gone; error() says what failed), true in the invoking
-  /// process once the daemon confirmed (daemon_pid()) and in the daemon (values()).
+  /// process once the daemon confirmed (daemon_pid()) and in the daemon (values()). After a
+  /// failure in the foreground the caller has back its umask, working directory and stdio, and
+  /// no pid file — but not what a failing drop_privileges applied (docs/api.md).
   template <class... Args>
   daemonize_result<std::decay_t<Args>...> try_daemonize(const std::filesystem::path& pid_file,
                                                         const options& opts, Args&&... args) {

@@ -41,8 +41,9 @@ std::tuple<std::decay_t<Args>...> daemonize(const std::filesystem::path& pid_fil
 
 /// daemonize() that never ends the invoking process: false after a failure, with error()
 /// (step, code, message, exit status) — the caller can log it and carry on, for instance in
-/// the foreground; true in the invoking process once the daemon confirmed (daemon_pid()) and
-/// in the daemon (values()). The same parameters as daemonize(). See <daemoniker/result.hpp>.
+/// the foreground (a failure there gives it back its umask, directory and stdio); true in the
+/// invoking process once the daemon confirmed (daemon_pid()) and in the daemon (values()). The
+/// same parameters as daemonize(). See <daemoniker/result.hpp>.
 template <class... Args>
 daemonize_result<std::decay_t<Args>...> try_daemonize(const std::filesystem::path& pid_file,
                                                       const options& opts, Args&&... args) {

@@ -117,7 +117,10 @@ concept handoff_policy = requires(H& h, const H& ch, plan& pl, const stages& st)
 /// container init such as tini) it does not fork at all —
 /// daemon(7) asks for the SysV steps to be optional: umask, chdir, stdio (streams left to their
 /// default stay with the supervisor), the pid file and readiness (READY=1) still happen, the
-/// fd sweep, signal reset, forks and new session do not. `detach` forces either way.
+/// fd sweep, signal reset, forks and new session do not. `detach` forces either way. They
+/// happen to the caller itself: when one fails, the caller gets back its umask, working
+/// directory and fds 0-2, and the pid file taken is removed, before launch returns
+/// role::failed — not what a failing privilege drop applied (docs/api.md).
 enum class detach_mode { unless_supervised, always, never };
 
 struct fork_handoff {

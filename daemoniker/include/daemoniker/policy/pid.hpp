@@ -8,7 +8,7 @@
 //   |---------------------------|-------------------------------------------------|---------------|
 //   | `p.validate(plan)`        | invoking process, before anything forks         | `step_status` |
 //   | `p.acquire(plan)`         | the daemon, last step before confirmation       | `step_status` |
-//   | `p.abandon(plan)`         | the daemon, when confirmation cannot be sent    | —             |
+//   | `p.abandon(plan)`         | the daemon, when confirmation cannot be sent or the privilege step after `acquire` failed | — |
 //   | `p.keep_until_exit(plan)` | the daemon, after it confirmed startup          | —             |
 //   | `p.reclaim(plan, pid)`    | invoking process (or the first child, when the invoking process died), after the daemon `pid` failed | — |
 //
